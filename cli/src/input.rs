@@ -1,0 +1,120 @@
+//! Reading events for `replay`: files, directories, stdin; one object per file or per line.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use shared::events::EventError;
+
+/// One event read from the input, or why it could not be read as one.
+pub struct InputEvent {
+    /// Where it came from: `path` or `path:line`.
+    pub origin: String,
+    pub bytes: Result<Vec<u8>, EventError>,
+}
+
+/// Reads every event under `input` (`-` is standard input), in path order.
+pub fn read(input: &Path) -> Result<Vec<InputEvent>> {
+    if input == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?;
+        return Ok(split("-", &text));
+    }
+    let mut files = Vec::new();
+    collect(input, &mut files)?;
+    files.sort();
+    let mut events = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        events.extend(split(&file.display().to_string(), &text));
+    }
+    Ok(events)
+}
+
+fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if !meta.is_dir() {
+        files.push(path.to_owned());
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(path).with_context(|| format!("listing {}", path.display()))? {
+        let path = entry?.path();
+        let is_event_file = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "json" | "jsonl" | "ndjson"));
+        if path.is_dir() || is_event_file {
+            collect(&path, files)?;
+        }
+    }
+    Ok(())
+}
+
+/// Splits a file's text into events: the whole text if it is one JSON value, else one per
+/// non-empty line. Lambda on-failure destination records are unwrapped to the original event.
+pub fn split(origin: &str, text: &str) -> Vec<InputEvent> {
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
+        return vec![InputEvent {
+            origin: origin.to_owned(),
+            bytes: Ok(unwrap(value, text)),
+        }];
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| InputEvent {
+            origin: format!("{origin}:{}", i + 1),
+            bytes: match serde_json::from_str::<serde_json::Value>(line) {
+                Ok(value) => Ok(unwrap(value, line)),
+                Err(error) => Err(EventError::Envelope {
+                    path: "(line)".into(),
+                    message: format!("not JSON: {error}"),
+                }),
+            },
+        })
+        .collect()
+}
+
+/// A Lambda on-failure record carries the event as `requestPayload`.
+fn unwrap(value: serde_json::Value, text: &str) -> Vec<u8> {
+    match value.get("requestPayload") {
+        Some(payload) if value.get("requestContext").is_some() => payload.to_string().into_bytes(),
+        _ => text.as_bytes().to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_object_per_file_or_per_line() {
+        assert_eq!(split("a.json", "{\n  \"id\": 1\n}\n").len(), 1);
+        let lines = split("a.jsonl", "{\"id\":1}\n\n{\"id\":2}\nnot json\n");
+        assert_eq!(
+            lines.iter().map(|e| e.origin.as_str()).collect::<Vec<_>>(),
+            ["a.jsonl:1", "a.jsonl:3", "a.jsonl:4"]
+        );
+        assert!(
+            lines[2]
+                .bytes
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("not JSON")
+        );
+    }
+
+    #[test]
+    fn on_failure_records_are_unwrapped() {
+        let record = r#"{"version":"1.0","requestContext":{"condition":"RetriesExhausted"},
+            "requestPayload":{"id":"abc","source":"aws.codepipeline"},"responsePayload":{}}"#;
+        let events = split("dlq.json", record);
+        let bytes = events[0].bytes.as_ref().unwrap();
+        let value: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        assert_eq!(value["id"], "abc");
+    }
+}

@@ -1,0 +1,118 @@
+//! Typed configuration from the environment, with messages that say what to set.
+
+use crate::store::Retention;
+
+/// A missing or unusable environment variable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {name} is not set: {purpose}")]
+    Missing {
+        name: &'static str,
+        purpose: &'static str,
+    },
+    #[error("environment variable {name}=`{value}` is invalid: {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// Reads variables through a lookup function, so tests need not touch the process environment.
+pub struct Env<F: Fn(&str) -> Option<String>>(pub F);
+
+impl Env<fn(&str) -> Option<String>> {
+    /// The process environment.
+    pub fn process() -> Self {
+        Env(|name| std::env::var(name).ok())
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    /// A required variable.
+    pub fn required(
+        &self,
+        name: &'static str,
+        purpose: &'static str,
+    ) -> Result<String, ConfigError> {
+        self.get(name).ok_or(ConfigError::Missing { name, purpose })
+    }
+
+    /// An optional number of days in `1..=36500`.
+    pub fn days(&self, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(value) => match value.trim().parse::<u32>() {
+                Ok(days @ 1..=36500) => Ok(days),
+                _ => Err(ConfigError::Invalid {
+                    name,
+                    value,
+                    expected: "a whole number of days from 1 to 36500",
+                }),
+            },
+        }
+    }
+}
+
+/// What a recording function needs: the table and the history retention.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecorderConfig {
+    pub table_name: String,
+    pub retention: Retention,
+}
+
+impl RecorderConfig {
+    /// Reads `TABLE_NAME` (required) and `HISTORY_RETENTION_DAYS` (default 90).
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        Ok(RecorderConfig {
+            table_name: env.required(
+                "TABLE_NAME",
+                "the DynamoDB table that holds the sync history",
+            )?,
+            retention: Retention::days(
+                env.days("HISTORY_RETENTION_DAYS", Retention::DEFAULT_DAYS)?,
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> Env<impl Fn(&str) -> Option<String>> {
+        Env(move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn missing_table_name_says_what_it_is_for() {
+        assert_eq!(
+            RecorderConfig::from_env(&env(&[])).unwrap_err().to_string(),
+            "environment variable TABLE_NAME is not set: the DynamoDB table that holds the sync history"
+        );
+    }
+
+    #[test]
+    fn retention_defaults_to_90_days_and_rejects_nonsense() {
+        let config = RecorderConfig::from_env(&env(&[("TABLE_NAME", "t")])).unwrap();
+        assert_eq!(config.retention, Retention::days(90));
+        let err = RecorderConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("HISTORY_RETENTION_DAYS", "0"),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable HISTORY_RETENTION_DAYS=`0` is invalid: a whole number of days from 1 to 36500"
+        );
+    }
+}

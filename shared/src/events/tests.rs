@@ -1,0 +1,292 @@
+use super::*;
+use crate::ids::ResourceId;
+use crate::observation::Change;
+use crate::status::{PipelineState, StackStatus, SyncStatus};
+
+const RESOURCE_SYNC: &str = r#"{
+  "version": "0", "id": "0c5e9a61-7d2f-4b8e-a1c3-5f6e7d8c9b0a",
+  "detail-type": "Git Sync Resource Sync Status Change", "source": "aws.codeconnections",
+  "account": "111122223333", "time": "2026-03-02T10:16:02Z", "region": "eu-west-1",
+  "resources": ["arn:aws:cloudformation:eu-west-1:111122223333:stack/my-stack"],
+  "detail": {
+    "providerType": "GitHub", "commit": "9f2c1e0b7d4a4c3e8b1f6a5d2c9e0f1a2b3c4d5e",
+    "repositoryName": "infra-repo", "branch": "main", "syncType": "CFN_STACK_SYNC",
+    "syncTarget": "arn:aws:cloudformation:eu-west-1:111122223333:stack/my-stack",
+    "status": "FAILED", "previousStatus": "IN_PROGRESS"
+  }
+}"#;
+
+fn with(base: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut value: serde_json::Value = serde_json::from_str(base).unwrap();
+    edit(&mut value);
+    serde_json::to_vec(&value).unwrap()
+}
+
+fn err(bytes: &[u8], accepted: &[EventFamily]) -> String {
+    parse_event(bytes, accepted).unwrap_err().to_string()
+}
+
+#[test]
+fn resource_sync_event_becomes_a_stack_observation() {
+    let obs = parse_event(RESOURCE_SYNC.as_bytes(), EventFamily::ALL).unwrap();
+    assert_eq!(
+        obs.resource,
+        "stack/my-stack".parse::<ResourceId>().unwrap()
+    );
+    assert_eq!(
+        obs.change,
+        Change::GitSync {
+            status: SyncStatus::Failed,
+            previous: Some(SyncStatus::InProgress),
+            provider: Some("GitHub".into())
+        }
+    );
+    assert_eq!(obs.commit.unwrap().short(), "9f2c1e0");
+    assert_eq!(obs.branch.unwrap().as_str(), "main");
+    assert_eq!(obs.repository.as_deref(), Some("infra-repo"));
+    assert_eq!(
+        obs.event_id.as_str(),
+        "0c5e9a61-7d2f-4b8e-a1c3-5f6e7d8c9b0a"
+    );
+}
+
+#[test]
+fn both_detail_type_spellings_and_both_previous_keys_parse_the_same() {
+    let base = parse_event(RESOURCE_SYNC.as_bytes(), EventFamily::ALL).unwrap();
+    let variant = with(RESOURCE_SYNC, |v| {
+        v["detail-type"] = "GitSync Resource Sync Status Change".into();
+        let detail = v["detail"].as_object_mut().unwrap();
+        let previous = detail.remove("previousStatus").unwrap();
+        detail.insert("previousSync".into(), previous);
+    });
+    assert_eq!(parse_event(&variant, EventFamily::ALL).unwrap(), base);
+}
+
+#[test]
+fn sync_target_may_be_a_bare_stack_name() {
+    let bytes = with(RESOURCE_SYNC, |v| {
+        v["detail"]["syncTarget"] = "my-stack".into()
+    });
+    let obs = parse_event(&bytes, EventFamily::ALL).unwrap();
+    assert_eq!(obs.resource.to_string(), "stack/my-stack");
+}
+
+#[test]
+fn a_status_aws_adds_later_is_kept_not_rejected() {
+    let bytes = with(RESOURCE_SYNC, |v| v["detail"]["status"] = "PAUSED".into());
+    let obs = parse_event(&bytes, EventFamily::ALL).unwrap();
+    assert_eq!(obs.change.status(), "PAUSED");
+    assert!(matches!(
+        obs.change,
+        Change::GitSync {
+            status: SyncStatus::Unknown(_),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn repository_event_is_keyed_by_link_and_branch() {
+    let bytes = with(RESOURCE_SYNC, |v| {
+        v["detail-type"] = "GitSync Repository Sync Status Change".into();
+        let d = &mut v["detail"];
+        d["repositoryLinkId"] = "550e8400-e29b-41d4-a716-446655440000".into();
+        d["ownerId"] = "acme".into();
+        d["status"] = "SUCCEEDED".into();
+    });
+    let obs = parse_event(&bytes, EventFamily::ALL).unwrap();
+    assert_eq!(
+        obs.resource.to_string(),
+        "repository/550e8400-e29b-41d4-a716-446655440000@main"
+    );
+    assert_eq!(obs.repository.as_deref(), Some("acme/infra-repo"));
+}
+
+#[test]
+fn stack_status_event_names_the_stack_and_keeps_the_reason() {
+    let bytes = br#"{"version":"0","id":"6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+      "detail-type":"CloudFormation Stack Status Change","source":"aws.cloudformation",
+      "account":"111122223333","time":"2026-03-02T10:20:11Z","region":"eu-west-1",
+      "resources":["arn:aws:cloudformation:eu-west-1:111122223333:stack/my-stack/5f0e0d60-1a2b-11ef-9c3d-0a1b2c3d4e5f"],
+      "detail":{"stack-id":"arn:aws:cloudformation:eu-west-1:111122223333:stack/my-stack/5f0e0d60-1a2b-11ef-9c3d-0a1b2c3d4e5f",
+        "status-details":{"status":"UPDATE_ROLLBACK_COMPLETE","status-reason":"The following resource(s) failed to update: [Bucket]."},
+        "client-request-token":""}}"#;
+    let obs = parse_event(bytes, EventFamily::ALL).unwrap();
+    assert_eq!(obs.resource.to_string(), "stack/my-stack");
+    let Change::Stack { status, reason, .. } = obs.change else {
+        panic!("{:?}", obs.change)
+    };
+    assert_eq!(status, StackStatus::UpdateRollbackComplete);
+    assert_eq!(
+        reason.as_deref(),
+        Some("The following resource(s) failed to update: [Bucket].")
+    );
+}
+
+#[test]
+fn pipeline_events_with_float_versions_and_string_type_version_parse() {
+    let bytes = br#"{"version":"0","id":"01234567-EXAMPLE",
+      "detail-type":"CodePipeline Action Execution State Change","source":"aws.codepipeline",
+      "account":"123456789012","time":"2026-03-02T10:25:43Z","region":"us-west-2",
+      "resources":["arn:aws:codepipeline:us-west-2:123456789012:myPipeline"],
+      "detail":{"pipeline":"myPipeline","execution-id":"12345678-1234-5678-abcd-12345678abcd",
+        "start-time":"2026-03-02T10:21:09.981Z","stage":"Deploy",
+        "execution-result":{"external-execution-url":"https://example.com/d-ABC",
+          "external-execution-summary":"Deployment d-ABC failed","external-execution-id":"d-ABC","error-code":"JobFailed"},
+        "action-execution-id":"47f821c5-a902-44b2-ae61-b878d31ecd21","action":"Deploy","state":"FAILED",
+        "region":"us-west-2","type":{"owner":"AWS","provider":"CodeDeploy","category":"Deploy","version":"1"},
+        "version":4.0,"pipeline-execution-attempt":1.0}}"#;
+    let obs = parse_event(bytes, &[EventFamily::CodePipeline]).unwrap();
+    assert_eq!(obs.resource.to_string(), "pipeline/myPipeline");
+    let Change::PipelineAction {
+        state,
+        stage,
+        action,
+        error_code,
+        provider,
+        ..
+    } = &obs.change
+    else {
+        panic!("{:?}", obs.change)
+    };
+    assert_eq!(
+        (state, stage.as_str(), action.as_str()),
+        (&PipelineState::Failed, "Deploy", "Deploy")
+    );
+    assert_eq!(
+        (error_code.as_deref(), provider.as_deref()),
+        (Some("JobFailed"), Some("CodeDeploy"))
+    );
+    assert_eq!(
+        obs.change.note().as_deref(),
+        Some("JobFailed: Deployment d-ABC failed")
+    );
+}
+
+#[test]
+fn a_family_the_handler_does_not_take_is_named_precisely() {
+    assert_eq!(
+        err(RESOURCE_SYNC.as_bytes(), &[EventFamily::CodePipeline]),
+        "unsupported event: source `aws.codeconnections` with detail-type `Git Sync Resource \
+         Sync Status Change` (this handler takes aws.codepipeline execution state changes)"
+    );
+    let other = with(RESOURCE_SYNC, |v| {
+        v["source"] = "aws.ec2".into();
+        v["detail-type"] = "EC2 Instance State-change Notification".into();
+    });
+    let message = err(&other, EventFamily::ALL);
+    assert!(message.contains("source `aws.ec2`"), "{message}");
+    assert!(
+        message.contains("detail-type `EC2 Instance State-change Notification`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn malformed_events_say_which_field_is_wrong() {
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"not json".to_vec(), "not a valid EventBridge envelope"),
+        (b"[]".to_vec(), "not a valid EventBridge envelope"),
+        (
+            with(RESOURCE_SYNC, |v| {
+                v.as_object_mut().unwrap().remove("detail-type");
+            }),
+            "missing field `detail-type`",
+        ),
+        (
+            with(RESOURCE_SYNC, |v| {
+                v.as_object_mut().unwrap().remove("id");
+            }),
+            "missing field `id`",
+        ),
+        (
+            with(RESOURCE_SYNC, |v| {
+                v.as_object_mut().unwrap().remove("time");
+            }),
+            "missing field `time`",
+        ),
+        (
+            with(RESOURCE_SYNC, |v| v["time"] = "yesterday".into()),
+            "time:",
+        ),
+        (
+            with(RESOURCE_SYNC, |v| {
+                v["detail"].as_object_mut().unwrap().remove("status");
+            }),
+            "detail.status: missing",
+        ),
+        (
+            with(RESOURCE_SYNC, |v| v["detail"]["status"] = 3.into()),
+            "detail.status: invalid type: integer `3`",
+        ),
+        (
+            with(RESOURCE_SYNC, |v| v["detail"]["commit"] = "zzz".into()),
+            "detail.commit: commit `zzz` contains `z`",
+        ),
+        (
+            with(RESOURCE_SYNC, |v| {
+                v["detail"].as_object_mut().unwrap().remove("branch");
+            }),
+            "detail.branch: missing",
+        ),
+        (
+            with(RESOURCE_SYNC, |v| {
+                v["detail"]["syncTarget"] = "".into();
+                v["resources"] = serde_json::json!([]);
+            }),
+            "detail.syncTarget: missing",
+        ),
+        (
+            with(RESOURCE_SYNC, |v| {
+                v["detail"]["syncTarget"] = "my_stack".into()
+            }),
+            "detail.syncTarget: stack name `my_stack`",
+        ),
+        (
+            with(RESOURCE_SYNC, |v| v["detail"] = "x".into()),
+            "detail: invalid type: string",
+        ),
+    ];
+    for (bytes, expected) in cases {
+        let message = err(&bytes, EventFamily::ALL);
+        assert!(
+            message.contains(expected),
+            "expected `{expected}` in `{message}`"
+        );
+    }
+}
+
+#[test]
+fn detail_errors_name_the_event() {
+    let bytes = with(RESOURCE_SYNC, |v| {
+        v["detail"].as_object_mut().unwrap().remove("status");
+    });
+    assert_eq!(
+        err(&bytes, EventFamily::ALL),
+        "`Git Sync Resource Sync Status Change` event 0c5e9a61-7d2f-4b8e-a1c3-5f6e7d8c9b0a: \
+         detail.status: missing"
+    );
+}
+
+proptest::proptest! {
+    /// No input, however broken, panics the parser.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+        let _ = parse_event(&bytes, EventFamily::ALL);
+    }
+
+    /// Arbitrary JSON values in every detail field are an error or an observation, never a panic.
+    #[test]
+    fn arbitrary_detail_values_never_panic(
+        field in proptest::sample::select(vec!["status", "commit", "branch", "syncTarget", "previousStatus", "repositoryName"]),
+        value in proptest::prop_oneof![
+            proptest::strategy::Just(serde_json::Value::Null),
+            proptest::num::i64::ANY.prop_map(serde_json::Value::from),
+            ".{0,40}".prop_map(serde_json::Value::from),
+        ],
+    ) {
+        let bytes = with(RESOURCE_SYNC, |v| v["detail"][field] = value);
+        let _ = parse_event(&bytes, EventFamily::ALL);
+    }
+}
+use proptest::strategy::Strategy;

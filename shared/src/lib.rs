@@ -1,0 +1,27 @@
+//! syncwarden's core: everything the functions and the CLI share.
+//!
+//! The crate is a functional core with a thin imperative shell:
+//! - pure: [`events`] (EventBridge JSON → [`Observation`]), [`reconcile`] (state + observation →
+//!   new state), the models in [`ids`], [`status`] and [`observation`];
+//! - I/O: [`store`] (the DynamoDB history), [`aws`] (SDK configuration), [`telemetry`].
+//!
+//! [`recorder`] joins the two: parse → reconcile → write, the design sentence of every
+//! event handler.
+
+pub mod aws;
+pub mod config;
+pub mod events;
+pub mod ids;
+pub mod observation;
+pub mod reconcile;
+pub mod recorder;
+pub mod status;
+pub mod store;
+pub mod telemetry;
+
+mod string_enum;
+
+pub use observation::{Change, Observation, ObservedBy, OrderKey};
+pub use reconcile::{Reconciled, ResourceState, reconcile};
+pub use recorder::{Outcome, RecordError, Recorder};
+pub use store::{HistoryStore, StoreError};

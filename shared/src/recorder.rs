@@ -1,0 +1,117 @@
+//! The event handlers' design sentence: parse the event, record the observation, say what
+//! happened.
+
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::events::{EventError, EventFamily, parse_event};
+use crate::ids::ResourceId;
+use crate::status::Health;
+use crate::store::{Appended, HistoryStore, RecordOutcome, StateWrite, StoreError};
+
+/// Why an event was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The event is malformed or not ours: retrying cannot help; it is kept by the DLQ.
+    #[error(transparent)]
+    Event(#[from] EventError),
+    /// The store failed: retry.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl RecordError {
+    /// Whether a retry of the same event could succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, RecordError::Store(_))
+    }
+}
+
+impl From<RecordError> for Diagnostic {
+    fn from(error: RecordError) -> Diagnostic {
+        let error_type = match &error {
+            RecordError::Event(EventError::Unsupported { .. }) => "NonRetryable.UnsupportedEvent",
+            RecordError::Event(_) => "NonRetryable.MalformedEvent",
+            RecordError::Store(StoreError::Corrupt { .. }) => "NonRetryable.CorruptRecord",
+            RecordError::Store(_) => "Retryable.StoreFailure",
+        };
+        Diagnostic {
+            error_type: error_type.to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// What recording one event did: the function's response, and a line of `replay` output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub event_id: String,
+    pub resource: ResourceId,
+    pub status: String,
+    pub history: Appended,
+    pub state: StateWrite,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
+}
+
+/// Records the event families it accepts into the history store.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    store: HistoryStore,
+    accepted: &'static [EventFamily],
+}
+
+impl Recorder {
+    /// A recorder for `accepted` events into `store`.
+    pub fn new(store: HistoryStore, accepted: &'static [EventFamily]) -> Self {
+        Recorder { store, accepted }
+    }
+
+    /// Parses and records one raw EventBridge event.
+    pub async fn record(&self, event: &[u8]) -> Result<Outcome, RecordError> {
+        let observation = parse_event(event, self.accepted)?;
+        let RecordOutcome {
+            history,
+            state,
+            health,
+        } = self.store.record(&observation).await?;
+        Ok(Outcome {
+            event_id: observation.event_id.to_string(),
+            resource: observation.resource,
+            status: observation.change.label(),
+            history,
+            state,
+            health,
+        })
+    }
+
+    /// The Lambda handler: record, log the outcome with its fields, map errors to diagnostics.
+    pub async fn handle(&self, event: LambdaEvent<Box<RawValue>>) -> Result<Outcome, RecordError> {
+        let request_id = event.context.request_id;
+        match self.record(event.payload.get().as_bytes()).await {
+            Ok(outcome) => {
+                tracing::info!(
+                    event_id = %outcome.event_id,
+                    resource = %outcome.resource,
+                    status = %outcome.status,
+                    history = ?outcome.history,
+                    state = ?outcome.state,
+                    health = ?outcome.health,
+                    "recorded"
+                );
+                Ok(outcome)
+            }
+            Err(error) => {
+                // The payload is not logged: it is kept whole by the on-failure destination.
+                tracing::error!(
+                    request_id = %request_id,
+                    retryable = error.is_retryable(),
+                    error = %error,
+                    "event not recorded"
+                );
+                Err(error)
+            }
+        }
+    }
+}

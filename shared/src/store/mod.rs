@@ -1,0 +1,344 @@
+//! The sync history on DynamoDB: one table, one partition per resource.
+//!
+//! | item          | pk             | sk              | status-index            |
+//! |---------------|----------------|-----------------|-------------------------|
+//! | history entry | `R#<resource>` | `H#<order key>` | —                       |
+//! | current state | `R#<resource>` | `STATE`         | `STATE`, `<health>#<resource>` |
+//!
+//! History is read newest-first by `Query` on the partition; "every resource" and "every
+//! failing resource" are one `Query` each on the sparse status index. Nothing scans.
+
+mod error;
+pub mod schema;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use error::StoreError;
+pub use schema::TABLE;
+
+use crate::ids::ResourceId;
+use crate::observation::Observation;
+use crate::reconcile::{Reconciled, ResourceState, reconcile};
+use crate::status::Health;
+
+const STATE_SK: &str = "STATE";
+const HISTORY_PREFIX: &str = "H#";
+/// Optimistic-lock retries before giving up (and letting Lambda retry the event).
+const STATE_ATTEMPTS: u32 = 5;
+
+/// How long history items live before DynamoDB's TTL removes them, counted from the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention(Duration);
+
+impl Retention {
+    /// The default: 90 days.
+    pub const DEFAULT_DAYS: u32 = 90;
+
+    /// A retention of `days` days.
+    pub fn days(days: u32) -> Self {
+        Retention(Duration::days(i64::from(days)))
+    }
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention::days(Self::DEFAULT_DAYS)
+    }
+}
+
+/// One history entry as stored: the observation and when syncwarden recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    #[serde(flatten)]
+    pub observation: Observation,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+struct HistoryItem<'a> {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    observation: &'a Observation,
+    recorded_at: DateTime<Utc>,
+    expires_at: i64,
+}
+
+#[derive(Serialize)]
+struct StateItem<'a> {
+    pk: String,
+    sk: &'static str,
+    gsi1pk: &'static str,
+    gsi1sk: String,
+    #[serde(flatten)]
+    state: &'a ResourceState,
+}
+
+/// Whether an append added an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Appended {
+    /// A new history entry.
+    New,
+    /// This event was already recorded (redelivery): nothing was added.
+    Duplicate,
+    /// Not appended: the resource is not one syncwarden tracks.
+    Skipped,
+}
+
+/// What happened to the current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateWrite {
+    /// The observation was newer: the state was written.
+    Written,
+    /// The state already reflected it (or it is history-only): no write.
+    Unchanged,
+    /// Not a resource syncwarden tracks (a stack Git sync never named).
+    Untracked,
+}
+
+/// The outcome of recording one observation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordOutcome {
+    pub history: Appended,
+    pub state: StateWrite,
+    /// The resource's health after recording, when it is tracked.
+    pub health: Option<Health>,
+}
+
+/// Which current states to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateFilter {
+    All,
+    Failing,
+}
+
+/// The DynamoDB sync history. Cheap to clone; build one per container and share it.
+#[derive(Debug, Clone)]
+pub struct HistoryStore {
+    client: Client,
+    table: String,
+    retention: Retention,
+}
+
+fn partition_key(resource: &ResourceId) -> String {
+    format!("R#{resource}")
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn is_conditional_check_failed<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(
+    error: &aws_sdk_dynamodb::error::SdkError<E, R>,
+) -> bool {
+    error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
+impl HistoryStore {
+    /// A store on `table`, keeping history for `retention`.
+    pub fn new(client: Client, table: impl Into<String>, retention: Retention) -> Self {
+        HistoryStore {
+            client,
+            table: table.into(),
+            retention,
+        }
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Records an observation: appends it to the history once, then folds it into the current
+    /// state if it is newer. An untracked resource costs one read and no write.
+    ///
+    /// The state is reconciled even when the entry is a duplicate: a redelivery after a crash
+    /// between the two writes must still reach the state (and costs no write if it already did).
+    pub async fn record(&self, observation: &Observation) -> Result<RecordOutcome, StoreError> {
+        let mut current = self.state(&observation.resource).await?;
+        if reconcile(current.as_ref(), observation) == Reconciled::Untracked {
+            return Ok(RecordOutcome {
+                history: Appended::Skipped,
+                state: StateWrite::Untracked,
+                health: None,
+            });
+        }
+        let history = self.append(observation).await?;
+        for _ in 0..STATE_ATTEMPTS {
+            let outcome = |state, health| {
+                Ok(RecordOutcome {
+                    history,
+                    state,
+                    health,
+                })
+            };
+            match reconcile(current.as_ref(), observation) {
+                Reconciled::Unchanged => {
+                    return outcome(StateWrite::Unchanged, current.map(|s| s.health));
+                }
+                Reconciled::Untracked => return outcome(StateWrite::Untracked, None),
+                Reconciled::Changed(next) => {
+                    if self.put_state(&next).await? {
+                        return outcome(StateWrite::Written, Some(next.health));
+                    }
+                    // Someone wrote between our read and our write: read again.
+                    current = self.state(&observation.resource).await?;
+                }
+            }
+        }
+        Err(StoreError::Contention {
+            resource: observation.resource.to_string(),
+            attempts: STATE_ATTEMPTS,
+        })
+    }
+
+    /// Appends an observation to its resource's history, unless this event is already there.
+    pub async fn append(&self, observation: &Observation) -> Result<Appended, StoreError> {
+        let item = HistoryItem {
+            pk: partition_key(&observation.resource),
+            sk: format!("{HISTORY_PREFIX}{}", observation.order_key()),
+            observation,
+            recorded_at: Utc::now(),
+            expires_at: (observation.at + self.retention.0).timestamp(),
+        };
+        let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Appended::New),
+            Err(e) if is_conditional_check_failed(&e) => Ok(Appended::Duplicate),
+            Err(e) => Err(StoreError::dynamo("PutItem", &self.table, e)),
+        }
+    }
+
+    /// The current state of a resource (strongly consistent), if it is tracked.
+    pub async fn state(&self, resource: &ResourceId) -> Result<Option<ResourceState>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(partition_key(resource)))
+            .key("sk", s(STATE_SK))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::dynamo("GetItem", &self.table, e))?;
+        output.item.map(|item| self.decode(item)).transpose()
+    }
+
+    /// Writes `state` if the stored version is still the one it was derived from.
+    /// Returns `false` when another writer got there first.
+    async fn put_state(&self, state: &ResourceState) -> Result<bool, StoreError> {
+        let item = StateItem {
+            pk: partition_key(&state.resource),
+            sk: STATE_SK,
+            gsi1pk: STATE_SK,
+            gsi1sk: format!("{}#{}", state.health, state.resource),
+            state,
+        };
+        let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
+        let request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        let request = match state.version {
+            0 | 1 => request.condition_expression("attribute_not_exists(pk)"),
+            version => request
+                .condition_expression("version = :expected")
+                .expression_attribute_values(
+                    ":expected",
+                    AttributeValue::N((version - 1).to_string()),
+                ),
+        };
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_check_failed(&e) => Ok(false),
+            Err(e) => Err(StoreError::dynamo("PutItem", &self.table, e)),
+        }
+    }
+
+    /// A resource's history, newest first, at most `limit` entries.
+    pub async fn history(
+        &self,
+        resource: &ResourceId,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let page_size = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :history)")
+            .expression_attribute_values(":pk", s(partition_key(resource)))
+            .expression_attribute_values(":history", s(HISTORY_PREFIX))
+            .scan_index_forward(false)
+            .limit(page_size)
+            .into_paginator()
+            .items()
+            .send();
+        let mut entries = Vec::new();
+        while entries.len() < limit {
+            match pages.next().await {
+                Some(item) => {
+                    let item = item.map_err(|e| StoreError::dynamo("Query", &self.table, e))?;
+                    entries.push(self.decode(item)?);
+                }
+                None => break,
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The current state of every tracked resource, or of the failing ones only.
+    pub async fn states(&self, filter: StateFilter) -> Result<Vec<ResourceState>, StoreError> {
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(schema::STATUS_INDEX)
+            .expression_attribute_values(":state", s(STATE_SK));
+        request = match filter {
+            StateFilter::All => request.key_condition_expression("gsi1pk = :state"),
+            StateFilter::Failing => request
+                .key_condition_expression("gsi1pk = :state AND begins_with(gsi1sk, :failing)")
+                .expression_attribute_values(":failing", s(format!("{}#", Health::Failing))),
+        };
+        let mut pages = request.into_paginator().items().send();
+        let mut states = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| StoreError::dynamo("Query", &self.table, e))?;
+            states.push(self.decode(item)?);
+        }
+        Ok(states)
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        item: std::collections::HashMap<String, AttributeValue>,
+    ) -> Result<T, StoreError> {
+        let key = |item: &std::collections::HashMap<String, AttributeValue>, name: &str| {
+            item.get(name)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default()
+        };
+        let where_ = format!("{} {}", key(&item, "pk"), key(&item, "sk"));
+        serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
+            table: self.table.clone(),
+            key: where_,
+            message: e.to_string(),
+        })
+    }
+}

@@ -1,0 +1,183 @@
+//! The integration-test harness: real AWS SDK clients pointed at the local servers that
+//! `make test` starts on loopback (moto's server for DynamoDB).
+//!
+//! Each test gets a table of its own, so tests run in parallel without seeing each other.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // test support: a failure here is a test failure
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use shared::store::{HistoryStore, Retention, TABLE};
+
+/// The variable `make test` sets to the local DynamoDB-compatible server.
+pub const ENDPOINT_VAR: &str = "SYNCWARDEN_TEST_DYNAMODB";
+
+/// The local server's endpoint; only loopback is ever accepted.
+pub fn endpoint() -> String {
+    let endpoint = std::env::var(ENDPOINT_VAR).unwrap_or_else(|_| {
+        panic!(
+            "{ENDPOINT_VAR} is not set: the integration tests need the local DynamoDB-compatible \
+             server. Run them with `make test`, which starts it on 127.0.0.1."
+        )
+    });
+    assert!(
+        endpoint.starts_with("http://127.0.0.1:"),
+        "{ENDPOINT_VAR}={endpoint}: tests only talk to loopback"
+    );
+    endpoint
+}
+
+/// Counts the SDK operations sent, by name (`PutItem`, `GetItem`, …).
+#[derive(Debug, Default, Clone)]
+pub struct OperationCounter(Arc<Mutex<BTreeMap<String, usize>>>);
+
+impl OperationCounter {
+    /// How many times `operation` was called since the last reset (retries not counted).
+    pub fn count(&self, operation: &str) -> usize {
+        self.0.lock().unwrap().get(operation).copied().unwrap_or(0)
+    }
+
+    /// DynamoDB writes (PutItem, UpdateItem, DeleteItem, batch and transactional writes).
+    pub fn writes(&self) -> usize {
+        [
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "BatchWriteItem",
+            "TransactWriteItems",
+        ]
+        .iter()
+        .map(|op| self.count(op))
+        .sum()
+    }
+
+    /// Forgets everything counted so far.
+    pub fn reset(&self) {
+        self.0.lock().unwrap().clear();
+    }
+}
+
+impl Intercept for OperationCounter {
+    fn name(&self) -> &'static str {
+        "OperationCounter"
+    }
+
+    fn read_before_serialization(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(metadata) = cfg.load::<Metadata>() {
+            *self
+                .0
+                .lock()
+                .unwrap()
+                .entry(metadata.name().to_owned())
+                .or_default() += 1;
+        }
+        Ok(())
+    }
+}
+
+/// SDK configuration for loopback: static dummy credentials, a fixed region, the local endpoint.
+pub fn sdk_config(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+            Credentials::new("testing", "testing", None, None, "syncwarden-tests"),
+        ))
+        .endpoint_url(endpoint)
+        .build()
+}
+
+/// A DynamoDB client on the local server, counting its operations.
+pub fn dynamodb(counter: &OperationCounter) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk_config(&endpoint()))
+        .interceptor(counter.clone())
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// A unique table name for one test.
+pub fn table_name(test: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let test: String = test
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(40)
+        .collect();
+    format!("sw-{test}-{}-{n}", std::process::id())
+}
+
+/// A fresh table, created from the one schema, and a store on it; the counter starts at zero.
+pub struct Fixture {
+    pub store: HistoryStore,
+    pub client: aws_sdk_dynamodb::Client,
+    pub table: String,
+    pub ops: OperationCounter,
+}
+
+/// Creates a fresh table for `test`.
+pub async fn fixture(test: &str) -> Fixture {
+    let ops = OperationCounter::default();
+    let client = dynamodb(&ops);
+    let table = table_name(test);
+    TABLE
+        .create(&client, &table)
+        .await
+        .expect("create table on the local server");
+    ops.reset();
+    let store = HistoryStore::new(client.clone(), table.clone(), Retention::default());
+    Fixture {
+        store,
+        client,
+        table,
+        ops,
+    }
+}
+
+/// The repository's `events/` directory.
+pub fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+/// A sample event's bytes, by path under `events/`.
+pub fn sample(path: &str) -> Vec<u8> {
+    std::fs::read(events_dir().join(path)).unwrap_or_else(|e| panic!("events/{path}: {e}"))
+}
+
+/// Every sample event file the recorder handles (all but `schedule/`), sorted by event time
+/// (then path), as (path under `events/`, bytes).
+pub fn recordable_samples() -> Vec<(String, Vec<u8>)> {
+    let mut samples = Vec::new();
+    for dir in ["codeconnections", "cloudformation", "codepipeline"] {
+        for entry in std::fs::read_dir(events_dir().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let name = format!("{dir}/{}", path.file_name().unwrap().to_string_lossy());
+                samples.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    samples.sort_by_key(|(name, bytes)| {
+        let value: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        (
+            value["time"].as_str().unwrap_or_default().to_owned(),
+            name.clone(),
+        )
+    });
+    samples
+}
