@@ -13,25 +13,42 @@ pub struct InputEvent {
     pub bytes: Result<Vec<u8>, EventError>,
 }
 
-/// Reads every event under `input` (`-` is standard input), in path order.
+/// Reads every event under `input` (`-` is standard input), in the order they happened.
 pub fn read(input: &Path) -> Result<Vec<InputEvent>> {
+    let mut events = Vec::new();
     if input == Path::new("-") {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
             .context("reading standard input")?;
-        return Ok(split("-", &text));
+        events = split("-", &text);
+    } else {
+        let mut files = Vec::new();
+        collect(input, &mut files)?;
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            events.extend(split(&file.display().to_string(), &text));
+        }
     }
-    let mut files = Vec::new();
-    collect(input, &mut files)?;
-    files.sort();
-    let mut events = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading {}", file.display()))?;
-        events.extend(split(&file.display().to_string(), &text));
-    }
+    in_time_order(&mut events);
     Ok(events)
+}
+
+/// Sorts events by their own `time` (stable; unreadable ones first, so their errors lead).
+///
+/// A backfill in file order could record a stack's CloudFormation events before the Git sync
+/// event that makes the stack tracked, and those would be skipped.
+fn in_time_order(events: &mut [InputEvent]) {
+    #[derive(serde::Deserialize)]
+    struct Time {
+        time: Option<chrono::DateTime<chrono::Utc>>,
+    }
+    events.sort_by_cached_key(|event| {
+        let bytes = event.bytes.as_ref().ok()?;
+        serde_json::from_slice::<Time>(bytes).ok()?.time
+    });
 }
 
 fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
@@ -105,6 +122,21 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("not JSON")
+        );
+    }
+
+    #[test]
+    fn events_are_replayed_in_the_order_they_happened() {
+        let text = "{\"id\":\"b\",\"time\":\"2026-11-20T09:00:02Z\"}\n\
+                    {\"id\":\"c\",\"time\":\"2026-11-20T09:00:03Z\"}\n\
+                    {\"id\":\"a\",\"time\":\"2026-11-20T09:00:01Z\"}\n\
+                    not json\n";
+        let mut events = split("x.jsonl", text);
+        in_time_order(&mut events);
+        let origins: Vec<&str> = events.iter().map(|e| e.origin.as_str()).collect();
+        assert_eq!(
+            origins,
+            ["x.jsonl:4", "x.jsonl:3", "x.jsonl:1", "x.jsonl:2"]
         );
     }
 

@@ -9,10 +9,10 @@ use shared::{Outcome, RecordError};
 
 fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
+    // No wrapping: rows stay one line each, for grep and for copying into an incident.
     table
         .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(160)
+        .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(header.to_vec());
     table
 }

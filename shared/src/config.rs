@@ -3,7 +3,7 @@
 use crate::store::Retention;
 
 /// A missing or unusable environment variable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {name} is not set: {purpose}")]
     Missing {
@@ -16,6 +16,13 @@ pub enum ConfigError {
         value: String,
         expected: &'static str,
     },
+}
+
+/// `main` prints an error it returns with `Debug`: make that the readable message.
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// Reads variables through a lookup function, so tests need not touch the process environment.

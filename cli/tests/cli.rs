@@ -1,0 +1,188 @@
+//! The `syncwarden` binary against moto's DynamoDB on loopback, as an operator runs it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use syncwarden_tests::{endpoint, events_dir, table_name};
+
+/// `syncwarden <args>` with the loopback-only AWS environment and `TABLE_NAME=table`.
+fn syncwarden(table: Option<&str>, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_syncwarden"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", endpoint())
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(table) = table {
+        command.env("TABLE_NAME", table);
+    }
+    let mut child = command.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.unwrap_or_default().as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A table made by `syncwarden init` and filled by `syncwarden replay events/`.
+fn replayed(test: &str) -> String {
+    let table = table_name(test);
+    let init = syncwarden(Some(&table), &["init"], None);
+    assert!(init.status.success(), "{}", stderr(&init));
+    let events = events_dir();
+    let replay = syncwarden(Some(&table), &["replay", events.to_str().unwrap()], None);
+    let out = stdout(&replay);
+    // events/schedule/ holds the poller's trigger, which no recorder takes: reported, skipped.
+    assert_eq!(replay.status.code(), Some(1), "{out}");
+    assert!(out.contains("22 recorded, 1 failed, 23 read"), "{out}");
+    assert!(
+        out.contains("scheduled-event.json: unsupported event: source `aws.events` with detail-type `Scheduled Event`"),
+        "{out}"
+    );
+    table
+}
+
+#[test]
+fn replay_then_status_shows_every_resource_failing_first() {
+    let table = replayed("cli-status");
+    let status = syncwarden(Some(&table), &["status"], None);
+    assert!(status.status.success(), "{}", stderr(&status));
+    let out = stdout(&status);
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("stack/") || l.contains("pipeline/") || l.contains("repository/"))
+        .collect();
+    assert_eq!(rows.len(), 5, "{out}");
+    assert!(
+        rows[0].contains("failing") && rows[1].contains("failing"),
+        "{out}"
+    );
+    assert!(out.contains("UPDATE_ROLLBACK_COMPLETE"), "{out}");
+
+    let failing = syncwarden(Some(&table), &["status", "--failing", "--json"], None);
+    let json: serde_json::Value = serde_json::from_slice(&failing.stdout).unwrap();
+    let resources: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        resources,
+        ["stack/payments-api", "pipeline/payments-release"]
+    );
+    assert_eq!(
+        json[0]["commit"],
+        "9f2c1e0b7d4a4c3e8b1f6a5d2c9e0f1a2b3c4d5e"
+    );
+}
+
+#[test]
+fn history_is_newest_first_with_a_limit() {
+    let table = replayed("cli-history");
+    let history = syncwarden(
+        Some(&table),
+        &["history", "payments-api", "--limit", "2", "--json"],
+        None,
+    );
+    assert!(history.status.success(), "{}", stderr(&history));
+    let json: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let changes: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["change"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(changes, ["FAILED", "UPDATE_ROLLBACK_COMPLETE"]);
+
+    let table_out = stdout(&syncwarden(
+        Some(&table),
+        &["history", "pipeline/payments-release"],
+        None,
+    ));
+    assert!(
+        table_out.starts_with("pipeline/payments-release, newest first"),
+        "{table_out}"
+    );
+    assert!(table_out.contains("JobFailed: Deployment"), "{table_out}");
+
+    let none = stdout(&syncwarden(
+        Some(&table),
+        &["history", "stack/unknown-stack"],
+        None,
+    ));
+    assert_eq!(none.trim(), "no history for stack/unknown-stack");
+}
+
+#[test]
+fn replay_from_stdin_goes_on_past_bad_lines_and_a_second_run_adds_nothing() {
+    let table = table_name("cli-stdin");
+    assert!(syncwarden(Some(&table), &["init"], None).status.success());
+    let event =
+        std::fs::read_to_string(events_dir().join("codeconnections/resource-sync-failed.json"))
+            .unwrap();
+    let line: serde_json::Value = serde_json::from_str(&event).unwrap();
+    let input = format!("{line}\nthis is not json\n{line}\n");
+    let replay = syncwarden(Some(&table), &["replay", "-"], Some(&input));
+    let out = stdout(&replay);
+    assert_eq!(replay.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("error -:2: event is not a valid EventBridge envelope"),
+        "{out}"
+    );
+    assert!(
+        out.contains("stack/payments-api git sync FAILED — recorded, state → failing"),
+        "{out}"
+    );
+    assert!(
+        out.contains("stack/payments-api git sync FAILED — already recorded, state unchanged"),
+        "{out}"
+    );
+    assert!(out.contains("2 recorded, 1 failed, 3 read"), "{out}");
+}
+
+#[test]
+fn clear_errors_for_a_missing_table_name_or_table() {
+    let no_name = syncwarden(None, &["status"], None);
+    assert_eq!(no_name.status.code(), Some(1));
+    assert_eq!(
+        stderr(&no_name).trim(),
+        "syncwarden: no table: pass --table NAME or set TABLE_NAME"
+    );
+
+    let missing = syncwarden(Some("no-such-table"), &["status"], None);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("table not found"),
+        "{}",
+        stderr(&missing)
+    );
+
+    let bad_resource = syncwarden(Some("t"), &["history", "repository/abc"], None);
+    assert_eq!(bad_resource.status.code(), Some(2));
+    assert!(
+        stderr(&bad_resource).contains("repository/LINK_ID@BRANCH"),
+        "{}",
+        stderr(&bad_resource)
+    );
+}
