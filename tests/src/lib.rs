@@ -181,3 +181,23 @@ pub fn recordable_samples() -> Vec<(String, Vec<u8>)> {
     });
     samples
 }
+
+/// Runs a function binary without `TABLE_NAME` and checks it refuses to start, saying what to
+/// set. (Each function's own test passes its `CARGO_BIN_EXE_<name>`.)
+pub fn assert_function_needs_table_name(binary: &str) {
+    let output = std::process::Command::new(binary)
+        .env_clear()
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+        .output()
+        .expect("run the function binary");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "environment variable TABLE_NAME is not set: the DynamoDB table that holds the sync history"
+        ),
+        "{stderr}"
+    );
+}
