@@ -7,8 +7,8 @@ demo:        ## Run the main job locally, end to end, on loopback
 test:        ## The whole suite: cfn-lint, fmt, clippy, cargo test against local servers
 	bash scripts/test.sh
 
-bench:       ## Events normalised per second vs. plain serde_json parsing
-	cargo bench -p shared --bench normalise
+bench:       ## Parsing throughput vs. serde_json, and a 1,000-stack poll vs. its ideal bound
+	bash scripts/bench.sh
 
 template:    ## Regenerate template.yaml's table block from shared/src/store/schema.rs
 	cargo run -q -p syncwarden-cli -- schema --write template.yaml

@@ -18,9 +18,7 @@ pub fn read(input: &Path) -> Result<Vec<InputEvent>> {
     let mut events = Vec::new();
     if input == Path::new("-") {
         let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("reading standard input")?;
+        std::io::stdin().read_to_string(&mut text).context("reading standard input")?;
         events = split("-", &text);
     } else {
         let mut files = Vec::new();
@@ -74,10 +72,7 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
 /// non-empty line. Lambda on-failure destination records are unwrapped to the original event.
 pub fn split(origin: &str, text: &str) -> Vec<InputEvent> {
     if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
-        return vec![InputEvent {
-            origin: origin.to_owned(),
-            bytes: Ok(unwrap(value, text)),
-        }];
+        return vec![InputEvent { origin: origin.to_owned(), bytes: Ok(unwrap(value, text)) }];
     }
     text.lines()
         .enumerate()
@@ -115,14 +110,7 @@ mod tests {
             lines.iter().map(|e| e.origin.as_str()).collect::<Vec<_>>(),
             ["a.jsonl:1", "a.jsonl:3", "a.jsonl:4"]
         );
-        assert!(
-            lines[2]
-                .bytes
-                .as_ref()
-                .unwrap_err()
-                .to_string()
-                .contains("not JSON")
-        );
+        assert!(lines[2].bytes.as_ref().unwrap_err().to_string().contains("not JSON"));
     }
 
     #[test]
@@ -134,10 +122,7 @@ mod tests {
         let mut events = split("x.jsonl", text);
         in_time_order(&mut events);
         let origins: Vec<&str> = events.iter().map(|e| e.origin.as_str()).collect();
-        assert_eq!(
-            origins,
-            ["x.jsonl:4", "x.jsonl:3", "x.jsonl:1", "x.jsonl:2"]
-        );
+        assert_eq!(origins, ["x.jsonl:4", "x.jsonl:3", "x.jsonl:1", "x.jsonl:2"]);
     }
 
     #[test]

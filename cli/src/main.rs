@@ -99,10 +99,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Schema { write } = &cli.command {
         return schema(write.as_ref());
     }
-    let table = cli
-        .table
-        .clone()
-        .context("no table: pass --table NAME or set TABLE_NAME")?;
+    let table = cli.table.clone().context("no table: pass --table NAME or set TABLE_NAME")?;
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
     if let Some(profile) = &cli.profile {
         loader = loader.profile_name(profile);
@@ -126,11 +123,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             writeln!(out, "created table {table}")?;
         }
         Command::Status { failing, json } => {
-            let filter = if failing {
-                StateFilter::Failing
-            } else {
-                StateFilter::All
-            };
+            let filter = if failing { StateFilter::Failing } else { StateFilter::All };
             let states = store.states(filter).await?;
             if json {
                 serde_json::to_writer_pretty(&mut out, &render::states_json(&states))?;
@@ -139,11 +132,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 writeln!(out, "{}", render::states_table(&states))?;
             }
         }
-        Command::History {
-            resource,
-            limit,
-            json,
-        } => {
+        Command::History { resource, limit, json } => {
             let entries = store.history(&resource, limit).await?;
             if json {
                 serde_json::to_writer_pretty(&mut out, &entries)?;
@@ -151,11 +140,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else if entries.is_empty() {
                 writeln!(out, "no history for {resource}")?;
             } else {
-                writeln!(
-                    out,
-                    "{resource}, newest first\n{}",
-                    render::history_table(&entries)
-                )?;
+                writeln!(out, "{resource}, newest first\n{}", render::history_table(&entries))?;
             }
         }
         Command::Replay { input, json, .. } => {
@@ -197,17 +182,9 @@ async fn replay(
         }
     }
     if !json {
-        writeln!(
-            out,
-            "{recorded} recorded, {failed} failed, {} read",
-            events.len()
-        )?;
+        writeln!(out, "{recorded} recorded, {failed} failed, {} read", events.len())?;
     }
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn schema(write: Option<&PathBuf>) -> Result<ExitCode> {

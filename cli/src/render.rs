@@ -24,11 +24,7 @@ fn time(at: chrono::DateTime<chrono::Utc>) -> String {
 /// Failing first, then in progress, …; by resource within each.
 fn sorted(states: &[ResourceState]) -> Vec<&ResourceState> {
     let mut sorted: Vec<&ResourceState> = states.iter().collect();
-    sorted.sort_by(|a, b| {
-        b.health
-            .cmp(&a.health)
-            .then_with(|| a.resource.cmp(&b.resource))
-    });
+    sorted.sort_by(|a, b| b.health.cmp(&a.health).then_with(|| a.resource.cmp(&b.resource)));
     sorted
 }
 
@@ -37,24 +33,14 @@ pub fn states_table(states: &[ResourceState]) -> String {
     if states.is_empty() {
         return "no resources tracked yet".to_owned();
     }
-    let mut out = table(&[
-        "RESOURCE",
-        "HEALTH",
-        "STATUS",
-        "COMMIT",
-        "BRANCH",
-        "REPOSITORY",
-        "UPDATED (UTC)",
-    ]);
+    let mut out =
+        table(&["RESOURCE", "HEALTH", "STATUS", "COMMIT", "BRANCH", "REPOSITORY", "UPDATED (UTC)"]);
     for state in sorted(states) {
         out.add_row(vec![
             state.resource.to_string(),
             state.health.to_string(),
             state.summary(),
-            state
-                .commit()
-                .map(|c| c.short().to_owned())
-                .unwrap_or_default(),
+            state.commit().map(|c| c.short().to_owned()).unwrap_or_default(),
             state.branch().map(ToString::to_string).unwrap_or_default(),
             state.repository().unwrap_or_default().to_owned(),
             time(state.updated_at),
@@ -95,23 +81,13 @@ pub fn states_json(states: &[ResourceState]) -> Vec<StateView<'_>> {
 
 /// `syncwarden history`.
 pub fn history_table(entries: &[HistoryEntry]) -> String {
-    let mut out = table(&[
-        "TIME (UTC)",
-        "CHANGE",
-        "COMMIT",
-        "DETAIL",
-        "FROM",
-        "EVENT ID",
-    ]);
+    let mut out = table(&["TIME (UTC)", "CHANGE", "COMMIT", "DETAIL", "FROM", "EVENT ID"]);
     for entry in entries {
         let o = &entry.observation;
         out.add_row(vec![
             time(o.at),
             o.change.label(),
-            o.commit
-                .as_ref()
-                .map(|c| c.short().to_owned())
-                .unwrap_or_default(),
+            o.commit.as_ref().map(|c| c.short().to_owned()).unwrap_or_default(),
             o.change.note().unwrap_or_default(),
             format!("{:?}", o.observed_by).to_lowercase(),
             o.event_id.to_string(),

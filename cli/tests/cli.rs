@@ -27,12 +27,7 @@ fn syncwarden(table: Option<&str>, args: &[&str], stdin: Option<&str>) -> Output
         command.env("TABLE_NAME", table);
     }
     let mut child = command.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.unwrap_or_default().as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.unwrap_or_default().as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -73,64 +68,34 @@ fn replay_then_status_shows_every_resource_failing_first() {
         .filter(|l| l.contains("stack/") || l.contains("pipeline/") || l.contains("repository/"))
         .collect();
     assert_eq!(rows.len(), 5, "{out}");
-    assert!(
-        rows[0].contains("failing") && rows[1].contains("failing"),
-        "{out}"
-    );
+    assert!(rows[0].contains("failing") && rows[1].contains("failing"), "{out}");
     assert!(out.contains("UPDATE_ROLLBACK_COMPLETE"), "{out}");
 
     let failing = syncwarden(Some(&table), &["status", "--failing", "--json"], None);
     let json: serde_json::Value = serde_json::from_slice(&failing.stdout).unwrap();
-    let resources: Vec<&str> = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["resource"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        resources,
-        ["stack/payments-api", "pipeline/payments-release"]
-    );
-    assert_eq!(
-        json[0]["commit"],
-        "9f2c1e0b7d4a4c3e8b1f6a5d2c9e0f1a2b3c4d5e"
-    );
+    let resources: Vec<&str> =
+        json.as_array().unwrap().iter().map(|s| s["resource"].as_str().unwrap()).collect();
+    assert_eq!(resources, ["stack/payments-api", "pipeline/payments-release"]);
+    assert_eq!(json[0]["commit"], "9f2c1e0b7d4a4c3e8b1f6a5d2c9e0f1a2b3c4d5e");
 }
 
 #[test]
 fn history_is_newest_first_with_a_limit() {
     let table = replayed("cli-history");
-    let history = syncwarden(
-        Some(&table),
-        &["history", "payments-api", "--limit", "2", "--json"],
-        None,
-    );
+    let history =
+        syncwarden(Some(&table), &["history", "payments-api", "--limit", "2", "--json"], None);
     assert!(history.status.success(), "{}", stderr(&history));
     let json: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
-    let changes: Vec<&str> = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["change"]["status"].as_str().unwrap())
-        .collect();
+    let changes: Vec<&str> =
+        json.as_array().unwrap().iter().map(|e| e["change"]["status"].as_str().unwrap()).collect();
     assert_eq!(changes, ["FAILED", "UPDATE_ROLLBACK_COMPLETE"]);
 
-    let table_out = stdout(&syncwarden(
-        Some(&table),
-        &["history", "pipeline/payments-release"],
-        None,
-    ));
-    assert!(
-        table_out.starts_with("pipeline/payments-release, newest first"),
-        "{table_out}"
-    );
+    let table_out =
+        stdout(&syncwarden(Some(&table), &["history", "pipeline/payments-release"], None));
+    assert!(table_out.starts_with("pipeline/payments-release, newest first"), "{table_out}");
     assert!(table_out.contains("JobFailed: Deployment"), "{table_out}");
 
-    let none = stdout(&syncwarden(
-        Some(&table),
-        &["history", "stack/unknown-stack"],
-        None,
-    ));
+    let none = stdout(&syncwarden(Some(&table), &["history", "stack/unknown-stack"], None));
     assert_eq!(none.trim(), "no history for stack/unknown-stack");
 }
 
@@ -146,10 +111,7 @@ fn replay_from_stdin_goes_on_past_bad_lines_and_a_second_run_adds_nothing() {
     let replay = syncwarden(Some(&table), &["replay", "-"], Some(&input));
     let out = stdout(&replay);
     assert_eq!(replay.status.code(), Some(1), "{out}");
-    assert!(
-        out.contains("error -:2: event is not a valid EventBridge envelope"),
-        "{out}"
-    );
+    assert!(out.contains("error -:2: event is not a valid EventBridge envelope"), "{out}");
     assert!(
         out.contains("stack/payments-api git sync FAILED — recorded, state → failing"),
         "{out}"
@@ -172,11 +134,7 @@ fn clear_errors_for_a_missing_table_name_or_table() {
 
     let missing = syncwarden(Some("no-such-table"), &["status"], None);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(
-        stderr(&missing).contains("table not found"),
-        "{}",
-        stderr(&missing)
-    );
+    assert!(stderr(&missing).contains("table not found"), "{}", stderr(&missing));
 
     let bad_resource = syncwarden(Some("t"), &["history", "repository/abc"], None);
     assert_eq!(bad_resource.status.code(), Some(2));

@@ -61,9 +61,7 @@ fn main() {
         let v = throughput(&samples, budget, |s| {
             serde_json::from_slice::<serde_json::Value>(s).is_ok()
         });
-        let n = throughput(&samples, budget, |s| {
-            parse_event(s, EventFamily::ALL).is_ok()
-        });
+        let n = throughput(&samples, budget, |s| parse_event(s, EventFamily::ALL).is_ok());
         value.push(v);
         normalise.push(n);
         ratios.push(n / v);

@@ -14,3 +14,18 @@ pub async fn load() -> SdkConfig {
 pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
 }
+
+/// A CodeConnections client from `config` (`AWS_ENDPOINT_URL_CODECONNECTIONS` to redirect).
+pub fn codeconnections(config: &SdkConfig) -> aws_sdk_codeconnections::Client {
+    aws_sdk_codeconnections::Client::new(config)
+}
+
+/// A CodePipeline client from `config` (`AWS_ENDPOINT_URL_CODEPIPELINE` to redirect).
+pub fn codepipeline(config: &SdkConfig) -> aws_sdk_codepipeline::Client {
+    aws_sdk_codepipeline::Client::new(config)
+}
+
+/// An EventBridge client from `config` (`AWS_ENDPOINT_URL_EVENTBRIDGE` to redirect).
+pub fn eventbridge(config: &SdkConfig) -> aws_sdk_eventbridge::Client {
+    aws_sdk_eventbridge::Client::new(config)
+}

@@ -6,16 +6,9 @@ use crate::store::Retention;
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {name} is not set: {purpose}")]
-    Missing {
-        name: &'static str,
-        purpose: &'static str,
-    },
+    Missing { name: &'static str, purpose: &'static str },
     #[error("environment variable {name}=`{value}` is invalid: {expected}")]
-    Invalid {
-        name: &'static str,
-        value: String,
-        expected: &'static str,
-    },
+    Invalid { name: &'static str, value: String, expected: String },
 }
 
 /// `main` prints an error it returns with `Debug`: make that the readable message.
@@ -49,6 +42,31 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         self.get(name).ok_or(ConfigError::Missing { name, purpose })
     }
 
+    /// An optional variable, as set (`None` when unset or blank).
+    pub fn raw(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+    }
+
+    /// An optional whole number in `range`.
+    pub fn number(
+        &self,
+        name: &'static str,
+        default: u32,
+        range: std::ops::RangeInclusive<u32>,
+    ) -> Result<u32, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(value) => match value.trim().parse::<u32>() {
+                Ok(n) if range.contains(&n) => Ok(n),
+                _ => Err(ConfigError::Invalid {
+                    name,
+                    value,
+                    expected: format!("a whole number from {} to {}", range.start(), range.end()),
+                }),
+            },
+        }
+    }
+
     /// An optional number of days in `1..=36500`.
     pub fn days(&self, name: &'static str, default: u32) -> Result<u32, ConfigError> {
         match self.get(name) {
@@ -58,7 +76,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 _ => Err(ConfigError::Invalid {
                     name,
                     value,
-                    expected: "a whole number of days from 1 to 36500",
+                    expected: "a whole number of days from 1 to 36500".into(),
                 }),
             },
         }
@@ -76,10 +94,8 @@ impl RecorderConfig {
     /// Reads `TABLE_NAME` (required) and `HISTORY_RETENTION_DAYS` (default 90).
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         Ok(RecorderConfig {
-            table_name: env.required(
-                "TABLE_NAME",
-                "the DynamoDB table that holds the sync history",
-            )?,
+            table_name: env
+                .required("TABLE_NAME", "the DynamoDB table that holds the sync history")?,
             retention: Retention::days(
                 env.days("HISTORY_RETENTION_DAYS", Retention::DEFAULT_DAYS)?,
             ),
@@ -92,12 +108,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        Env(move |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        })
+        Env(move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
     }
 
     #[test]
@@ -112,11 +123,9 @@ mod tests {
     fn retention_defaults_to_90_days_and_rejects_nonsense() {
         let config = RecorderConfig::from_env(&env(&[("TABLE_NAME", "t")])).unwrap();
         assert_eq!(config.retention, Retention::days(90));
-        let err = RecorderConfig::from_env(&env(&[
-            ("TABLE_NAME", "t"),
-            ("HISTORY_RETENTION_DAYS", "0"),
-        ]))
-        .unwrap_err();
+        let err =
+            RecorderConfig::from_env(&env(&[("TABLE_NAME", "t"), ("HISTORY_RETENTION_DAYS", "0")]))
+                .unwrap_err();
         assert_eq!(
             err.to_string(),
             "environment variable HISTORY_RETENTION_DAYS=`0` is invalid: a whole number of days from 1 to 36500"

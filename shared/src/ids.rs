@@ -12,22 +12,16 @@ pub enum IdError {
     #[error("{what} is empty")]
     Empty { what: &'static str },
     #[error("{what} `{value}` is longer than {max} characters")]
-    TooLong {
-        what: &'static str,
-        value: String,
-        max: usize,
-    },
+    TooLong { what: &'static str, value: String, max: usize },
     #[error("{what} `{value}` contains `{bad}`, which is not allowed there")]
-    BadChar {
-        what: &'static str,
-        value: String,
-        bad: char,
-    },
+    BadChar { what: &'static str, value: String, bad: char },
     #[error(
-        "`{0}` is not a resource: use stack/NAME, pipeline/NAME or repository/LINK_ID@BRANCH \
-         (a bare NAME means a stack)"
+        "`{0}` is not a resource: use stack/NAME, pipeline/NAME, repository/LINK_ID@BRANCH or \
+         connection/ID (a bare NAME means a stack)"
     )]
     NotAResource(String),
+    #[error("`{0}` is not a connection ARN (…:connection/ID)")]
+    NotAConnectionArn(String),
 }
 
 macro_rules! name_type {
@@ -124,6 +118,27 @@ name_type!(
     ExecutionId, "execution id", max = 64, valid = |c| c.is_ascii_alphanumeric() || c == '-'
 );
 
+name_type!(
+    /// A sync blocker id (1 to 50 characters).
+    BlockerId, "blocker id", max = 50, valid = |c| printable(c) && c != '#'
+);
+name_type!(
+    /// A CodeConnections connection id (the last segment of its ARN).
+    ConnectionId, "connection id", max = 64,
+    valid = |c| c.is_ascii_alphanumeric() || c == '-'
+);
+
+impl ConnectionId {
+    /// The id inside a connection ARN (`arn:aws:codeconnections:…:connection/<id>`; the older
+    /// `codestar-connections` prefix works too).
+    pub fn from_arn(arn: &str) -> Result<Self, IdError> {
+        match arn.rsplit_once(":connection/") {
+            Some((_, id)) => Self::new(id),
+            None => Err(IdError::NotAConnectionArn(arn.to_owned())),
+        }
+    }
+}
+
 impl CommitSha {
     /// The seven-character form people recognise.
     pub fn short(&self) -> &str {
@@ -140,6 +155,8 @@ pub enum ResourceKind {
     Repository,
     /// A CodePipeline pipeline.
     Pipeline,
+    /// A CodeConnections connection (the link to the Git provider).
+    Connection,
 }
 
 impl ResourceKind {
@@ -149,6 +166,7 @@ impl ResourceKind {
             ResourceKind::Stack => "stack",
             ResourceKind::Repository => "repository",
             ResourceKind::Pipeline => "pipeline",
+            ResourceKind::Connection => "connection",
         }
     }
 }
@@ -159,16 +177,15 @@ impl fmt::Display for ResourceKind {
     }
 }
 
-/// What a history belongs to: `stack/NAME`, `repository/LINK_ID@BRANCH` or `pipeline/NAME`.
+/// What a history belongs to: `stack/NAME`, `repository/LINK_ID@BRANCH`, `pipeline/NAME` or
+/// `connection/ID`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum ResourceId {
     Stack(StackName),
-    Repository {
-        link: RepositoryLinkId,
-        branch: Branch,
-    },
+    Repository { link: RepositoryLinkId, branch: Branch },
     Pipeline(PipelineName),
+    Connection(ConnectionId),
 }
 
 impl ResourceId {
@@ -178,6 +195,7 @@ impl ResourceId {
             ResourceId::Stack(_) => ResourceKind::Stack,
             ResourceId::Repository { .. } => ResourceKind::Repository,
             ResourceId::Pipeline(_) => ResourceKind::Pipeline,
+            ResourceId::Connection(_) => ResourceKind::Connection,
         }
     }
 }
@@ -188,6 +206,7 @@ impl fmt::Display for ResourceId {
             ResourceId::Stack(name) => write!(f, "stack/{name}"),
             ResourceId::Repository { link, branch } => write!(f, "repository/{link}@{branch}"),
             ResourceId::Pipeline(name) => write!(f, "pipeline/{name}"),
+            ResourceId::Connection(id) => write!(f, "connection/{id}"),
         }
     }
 }
@@ -205,10 +224,10 @@ impl FromStr for ResourceId {
         match kind {
             "stack" => Ok(ResourceId::Stack(StackName::new(rest)?)),
             "pipeline" => Ok(ResourceId::Pipeline(PipelineName::new(rest)?)),
+            "connection" => Ok(ResourceId::Connection(ConnectionId::new(rest)?)),
             "repository" => {
-                let (link, branch) = rest
-                    .split_once('@')
-                    .ok_or_else(|| IdError::NotAResource(value.to_owned()))?;
+                let (link, branch) =
+                    rest.split_once('@').ok_or_else(|| IdError::NotAResource(value.to_owned()))?;
                 Ok(ResourceId::Repository {
                     link: RepositoryLinkId::new(link)?,
                     branch: Branch::new(branch)?,
@@ -247,13 +266,9 @@ mod tests {
 
     #[test]
     fn repository_needs_a_branch() {
-        let err = "repository/550e8400-e29b-41d4-a716-446655440000"
-            .parse::<ResourceId>()
-            .unwrap_err();
-        assert!(
-            err.to_string().contains("repository/LINK_ID@BRANCH"),
-            "{err}"
-        );
+        let err =
+            "repository/550e8400-e29b-41d4-a716-446655440000".parse::<ResourceId>().unwrap_err();
+        assert!(err.to_string().contains("repository/LINK_ID@BRANCH"), "{err}");
     }
 
     #[test]
@@ -262,10 +277,7 @@ mod tests {
             StackName::new("my_stack").unwrap_err().to_string(),
             "stack name `my_stack` contains `_`, which is not allowed there"
         );
-        assert_eq!(
-            StackName::new("").unwrap_err().to_string(),
-            "stack name is empty"
-        );
+        assert_eq!(StackName::new("").unwrap_err().to_string(), "stack name is empty");
     }
 
     proptest! {

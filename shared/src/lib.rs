@@ -13,6 +13,7 @@ pub mod config;
 pub mod events;
 pub mod ids;
 pub mod observation;
+pub mod poll;
 pub mod reconcile;
 pub mod recorder;
 pub mod status;

@@ -5,8 +5,10 @@ use std::fmt;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{Branch, CommitSha, EventId, ExecutionId, ResourceId};
-use crate::status::{Health, Lifecycle, PipelineState, StackStatus, SyncStatus};
+use crate::ids::{BlockerId, Branch, CommitSha, EventId, ExecutionId, ResourceId};
+use crate::status::{
+    BlockerStatus, ConnectionStatus, Health, Lifecycle, PipelineState, StackStatus, SyncStatus,
+};
 
 /// How syncwarden learned of an observation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -53,6 +55,10 @@ pub enum Change {
         previous: Option<SyncStatus>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         provider: Option<String>,
+        /// Set by the poller when the sync has been running longer than the threshold: the
+        /// time it started.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stuck_since: Option<DateTime<Utc>>,
     },
     /// CloudFormation status of the stack a Git sync deploys.
     Stack {
@@ -70,13 +76,12 @@ pub enum Change {
         trigger: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         commit_message: Option<String>,
+        /// Where it failed, when the poller read it from `GetPipelineState`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure: Option<String>,
     },
     /// One stage of a pipeline execution.
-    PipelineStage {
-        state: PipelineState,
-        execution_id: ExecutionId,
-        stage: String,
-    },
+    PipelineStage { state: PipelineState, execution_id: ExecutionId, stage: String },
     /// One action of a pipeline execution; failures carry the provider's verdict.
     PipelineAction {
         state: PipelineState,
@@ -92,19 +97,95 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         external_url: Option<String>,
     },
+    /// A Git sync blocker on a stack (no event exists for these: only the poller sees them).
+    /// `CreatedReason` and the contexts are opaque service text, kept verbatim.
+    Blocker {
+        id: BlockerId,
+        status: BlockerStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        contexts: Vec<BlockerContext>,
+        created_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolved_reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolved_at: Option<DateTime<Utc>>,
+    },
+    /// A CodeConnections connection's status.
+    Connection {
+        status: ConnectionStatus,
+        arn: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider: Option<String>,
+    },
+}
+
+/// One `Contexts` entry of a sync blocker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockerContext {
+    pub key: String,
+    pub value: String,
 }
 
 /// The part of a resource's state an observation speaks for.
 ///
-/// A stack has two (its Git sync and its CloudFormation status); the current state keeps the
-/// newest observation of each, and the resource's health is the worst of them. Stage and action
-/// events belong to no facet: they are history (the detail behind a pipeline's state).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// A stack has several (its Git sync, its CloudFormation status, each of its blockers); the
+/// current state keeps the newest observation of each, and the resource's health is the worst
+/// of them. Stage and action events belong to no facet: they are history (the detail behind a
+/// pipeline's state).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Facet {
     GitSync,
     Stack,
     Pipeline,
+    Blocker(BlockerId),
+    Connection,
+}
+
+impl fmt::Display for Facet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Facet::GitSync => f.write_str("git_sync"),
+            Facet::Stack => f.write_str("stack"),
+            Facet::Pipeline => f.write_str("pipeline"),
+            Facet::Blocker(id) => write!(f, "blocker:{id}"),
+            Facet::Connection => f.write_str("connection"),
+        }
+    }
+}
+
+impl std::str::FromStr for Facet {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        match value {
+            "git_sync" => Ok(Facet::GitSync),
+            "stack" => Ok(Facet::Stack),
+            "pipeline" => Ok(Facet::Pipeline),
+            "connection" => Ok(Facet::Connection),
+            other => match other.strip_prefix("blocker:") {
+                Some(id) => BlockerId::new(id).map(Facet::Blocker).map_err(|e| e.to_string()),
+                None => Err(format!("unknown facet `{other}`")),
+            },
+        }
+    }
+}
+
+// Facets are map keys in the stored state, so they travel as strings.
+impl Serialize for Facet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Facet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        value.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 impl Change {
@@ -114,6 +195,8 @@ impl Change {
             Change::GitSync { .. } => Some(Facet::GitSync),
             Change::Stack { .. } => Some(Facet::Stack),
             Change::PipelineExecution { .. } => Some(Facet::Pipeline),
+            Change::Blocker { id, .. } => Some(Facet::Blocker(id.clone())),
+            Change::Connection { .. } => Some(Facet::Connection),
             Change::PipelineStage { .. } | Change::PipelineAction { .. } => None,
         }
     }
@@ -126,17 +209,23 @@ impl Change {
             Change::PipelineExecution { state, .. }
             | Change::PipelineStage { state, .. }
             | Change::PipelineAction { state, .. } => state.as_str(),
+            Change::Blocker { status, .. } => status.as_str(),
+            Change::Connection { status, .. } => status.as_str(),
         }
     }
 
     /// What the change says about the resource.
     pub fn health(&self) -> Health {
         match self {
+            // A sync running far longer than any sync should is a failure someone must see.
+            Change::GitSync { stuck_since: Some(_), .. } => Health::Failing,
             Change::GitSync { status, .. } => status.health(),
             Change::Stack { status, .. } => status.health(),
             Change::PipelineExecution { state, .. }
             | Change::PipelineStage { state, .. }
             | Change::PipelineAction { state, .. } => state.health(),
+            Change::Blocker { status, .. } => status.health(),
+            Change::Connection { status, .. } => status.health(),
         }
     }
 
@@ -147,46 +236,82 @@ impl Change {
             Change::PipelineExecution { state, .. }
             | Change::PipelineStage { state, .. }
             | Change::PipelineAction { state, .. } => state.lifecycle_rank(),
+            Change::Blocker { status, .. } => status.lifecycle_rank(),
+            Change::Connection { status, .. } => status.lifecycle_rank(),
         }
     }
 
     /// A one-line description: `git sync FAILED`, `stage Deploy FAILED`, ….
     pub fn label(&self) -> String {
         match self {
+            Change::GitSync { status, stuck_since: Some(_), .. } => {
+                format!("git sync {status} (stuck)")
+            }
             Change::GitSync { status, .. } => format!("git sync {status}"),
             Change::Stack { status, .. } => format!("stack {status}"),
             Change::PipelineExecution { state, .. } => format!("execution {state}"),
             Change::PipelineStage { state, stage, .. } => format!("stage {stage} {state}"),
-            Change::PipelineAction {
-                state,
-                stage,
-                action,
-                ..
-            } => {
+            Change::PipelineAction { state, stage, action, .. } => {
                 format!("action {stage}/{action} {state}")
             }
+            Change::Blocker { id, status, .. } => format!("blocker {id} {status}"),
+            Change::Connection { status, .. } => format!("connection {status}"),
         }
     }
 
     /// The most useful extra words for a person: a failure reason, an error, a trigger.
     pub fn note(&self) -> Option<String> {
         match self {
+            Change::GitSync { stuck_since: Some(since), .. } => {
+                Some(format!("running since {}", since.to_rfc3339_opts(SecondsFormat::Secs, true)))
+            }
             Change::GitSync { previous, .. } => previous.as_ref().map(|p| format!("was {p}")),
             Change::Stack { reason, .. } => reason.clone(),
-            Change::PipelineExecution {
-                commit_message,
-                trigger,
-                ..
-            } => commit_message.clone().or_else(|| trigger.clone()),
+            Change::PipelineExecution { failure, commit_message, trigger, .. } => {
+                failure.clone().or_else(|| commit_message.clone()).or_else(|| trigger.clone())
+            }
             Change::PipelineStage { .. } => None,
-            Change::PipelineAction {
-                error_code,
-                summary,
-                ..
-            } => match (error_code, summary) {
+            Change::PipelineAction { error_code, summary, .. } => match (error_code, summary) {
                 (Some(code), Some(summary)) => Some(format!("{code}: {summary}")),
                 (code, summary) => code.clone().or_else(|| summary.clone()),
             },
+            Change::Blocker { status: BlockerStatus::Resolved, resolved_reason, .. } => {
+                resolved_reason.clone()
+            }
+            Change::Blocker { reason, contexts, .. } => {
+                let contexts: Vec<String> =
+                    contexts.iter().map(|c| format!("{}={}", c.key, c.value)).collect();
+                match (reason, contexts.is_empty()) {
+                    (Some(reason), true) => Some(reason.clone()),
+                    (Some(reason), false) => Some(format!("{reason} ({})", contexts.join(", "))),
+                    (None, false) => Some(contexts.join(", ")),
+                    (None, true) => None,
+                }
+            }
+            Change::Connection { name, .. } => name.clone(),
+        }
+    }
+
+    /// Whether `polled` says what this change already says, so a poll that finds it has
+    /// nothing to record. Detail that only one source carries (a previous status, a reason)
+    /// does not count; the status, its subject (execution, blocker) and the stuck flag do.
+    pub fn confirms(&self, polled: &Change) -> bool {
+        match (self, polled) {
+            (
+                Change::GitSync { status: a, stuck_since: sa, .. },
+                Change::GitSync { status: b, stuck_since: sb, .. },
+            ) => a == b && sa.is_some() == sb.is_some(),
+            (Change::Stack { status: a, .. }, Change::Stack { status: b, .. }) => a == b,
+            (
+                Change::PipelineExecution { state: a, execution_id: ea, .. },
+                Change::PipelineExecution { state: b, execution_id: eb, .. },
+            ) => a == b && ea == eb,
+            (
+                Change::Blocker { id: ia, status: a, .. },
+                Change::Blocker { id: ib, status: b, .. },
+            ) => ia == ib && a == b,
+            (Change::Connection { status: a, .. }, Change::Connection { status: b, .. }) => a == b,
+            _ => false,
         }
     }
 }
@@ -195,6 +320,13 @@ impl Observation {
     /// This observation's place in its resource's order (see [`OrderKey`]).
     pub fn order_key(&self) -> OrderKey {
         OrderKey::new(self.at, self.change.lifecycle_rank(), &self.event_id)
+    }
+
+    /// Whether a polled observation adds nothing to this one: same change, and no commit
+    /// that differs (a poll that cannot see the commit does not contradict one).
+    pub fn confirmed_by(&self, polled: &Observation) -> bool {
+        self.change.confirms(&polled.change)
+            && (polled.commit.is_none() || polled.commit == self.commit)
     }
 }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{Branch, CommitSha, ResourceId, ResourceKind};
-use crate::observation::{Change, Facet, Observation};
+use crate::observation::{Change, Facet, Observation, ObservedBy};
 use crate::status::Health;
 
 /// What syncwarden knows about a resource now: the newest observation of each facet.
@@ -67,13 +67,24 @@ impl ResourceState {
         facets.into_iter().find_map(field)
     }
 
-    /// One line per facet, e.g. `git sync FAILED · stack UPDATE_ROLLBACK_COMPLETE`.
+    /// One line per facet that matters now, e.g. `git sync FAILED · stack
+    /// UPDATE_ROLLBACK_COMPLETE · blocker blk-1 ACTIVE` (resolved blockers are history).
     pub fn summary(&self) -> String {
         self.facets
-            .values()
-            .map(|o| o.change.label())
+            .iter()
+            .filter(|(facet, o)| {
+                !matches!(facet, Facet::Blocker(_)) || o.change.health() != Health::Healthy
+            })
+            .map(|(_, o)| o.change.label())
             .collect::<Vec<_>>()
             .join(" · ")
+    }
+
+    /// The blockers currently stopping this stack's sync.
+    pub fn active_blockers(&self) -> impl Iterator<Item = &Observation> {
+        self.facets.values().filter(|o| {
+            matches!(o.change, Change::Blocker { status: crate::status::BlockerStatus::Active, .. })
+        })
     }
 }
 
@@ -98,6 +109,13 @@ pub fn reconcile(previous: Option<&ResourceState>, observation: &Observation) ->
         return Reconciled::Untracked;
     }
     let current = previous.and_then(|s| s.facets.get(&facet));
+    // A poll that only confirms what is known records nothing (and costs no write), however
+    // late its timestamp: the poller reports what events missed, not that it looked.
+    if observation.observed_by == ObservedBy::Poll
+        && current.is_some_and(|c| c.confirmed_by(observation))
+    {
+        return Reconciled::Unchanged;
+    }
     let newest = match current {
         Some(current) if current.order_key() >= observation.order_key() => {
             match with_context_of(current, observation) {
@@ -112,16 +130,8 @@ pub fn reconcile(previous: Option<&ResourceState>, observation: &Observation) ->
     };
     let mut facets = previous.map(|s| s.facets.clone()).unwrap_or_default();
     facets.insert(facet, newest);
-    let health = facets
-        .values()
-        .map(|o| o.change.health())
-        .max()
-        .unwrap_or(Health::Unknown);
-    let updated_at = facets
-        .values()
-        .map(|o| o.at)
-        .max()
-        .unwrap_or(observation.at);
+    let health = facets.values().map(|o| o.change.health()).max().unwrap_or(Health::Unknown);
+    let updated_at = facets.values().map(|o| o.at).max().unwrap_or(observation.at);
     Reconciled::Changed(ResourceState {
         resource: observation.resource.clone(),
         health,

@@ -36,10 +36,7 @@ impl From<RecordError> for Diagnostic {
             RecordError::Store(StoreError::Corrupt { .. }) => "NonRetryable.CorruptRecord",
             RecordError::Store(_) => "Retryable.StoreFailure",
         };
-        Diagnostic {
-            error_type: error_type.to_owned(),
-            error_message: error.to_string(),
-        }
+        Diagnostic { error_type: error_type.to_owned(), error_message: error.to_string() }
     }
 }
 
@@ -71,11 +68,7 @@ impl Recorder {
     /// Parses and records one raw EventBridge event.
     pub async fn record(&self, event: &[u8]) -> Result<Outcome, RecordError> {
         let observation = parse_event(event, self.accepted)?;
-        let RecordOutcome {
-            history,
-            state,
-            health,
-        } = self.store.record(&observation).await?;
+        let RecordOutcome { history, state, health } = self.store.record(&observation).await?;
         Ok(Outcome {
             event_id: observation.event_id.to_string(),
             resource: observation.resource,

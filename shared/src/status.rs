@@ -49,9 +49,12 @@ string_enum! {
 }
 
 string_enum! {
-    /// CodePipeline execution state, as events spell it (upper case; the API uses `Failed`).
+    /// CodePipeline execution state, as events spell it (upper case; the API uses `Failed`,
+    /// see [`PipelineState::from_api`]).
     pub enum PipelineState {
         Started = "STARTED",
+        /// Only the API reports this (`InProgress`); events say STARTED, then an outcome.
+        InProgress = "IN_PROGRESS",
         Resumed = "RESUMED",
         Stopping = "STOPPING",
         Succeeded = "SUCCEEDED",
@@ -60,6 +63,40 @@ string_enum! {
         Stopped = "STOPPED",
         Superseded = "SUPERSEDED",
         Abandoned = "ABANDONED",
+    }
+}
+
+impl PipelineState {
+    /// Maps the API's PascalCase execution status (`ListPipelineExecutions`) to the event
+    /// spelling, so polled and event observations compare.
+    pub fn from_api(status: &str) -> Self {
+        match status {
+            "InProgress" => PipelineState::InProgress,
+            "Succeeded" => PipelineState::Succeeded,
+            "Failed" => PipelineState::Failed,
+            "Stopped" => PipelineState::Stopped,
+            "Stopping" => PipelineState::Stopping,
+            "Superseded" => PipelineState::Superseded,
+            "Cancelled" => PipelineState::Canceled,
+            other => PipelineState::parse(&other.to_uppercase()),
+        }
+    }
+}
+
+string_enum! {
+    /// A Git sync blocker's status.
+    pub enum BlockerStatus {
+        Active = "ACTIVE",
+        Resolved = "RESOLVED",
+    }
+}
+
+string_enum! {
+    /// A CodeConnections connection's status.
+    pub enum ConnectionStatus {
+        Pending = "PENDING",
+        Available = "AVAILABLE",
+        Error = "ERROR",
     }
 }
 
@@ -192,7 +229,7 @@ impl Lifecycle for PipelineState {
     fn lifecycle_rank(&self) -> u8 {
         match self {
             PipelineState::Started => 0,
-            PipelineState::Resumed => 1,
+            PipelineState::Resumed | PipelineState::InProgress => 1,
             PipelineState::Stopping | PipelineState::Unknown(_) => 2,
             PipelineState::Succeeded
             | PipelineState::Failed
@@ -213,10 +250,50 @@ impl Lifecycle for PipelineState {
             | PipelineState::Superseded
             | PipelineState::Abandoned => Health::Healthy,
             PipelineState::Failed => Health::Failing,
-            PipelineState::Started | PipelineState::Resumed | PipelineState::Stopping => {
-                Health::InProgress
-            }
+            PipelineState::Started
+            | PipelineState::InProgress
+            | PipelineState::Resumed
+            | PipelineState::Stopping => Health::InProgress,
             PipelineState::Unknown(_) => Health::Unknown,
+        }
+    }
+}
+
+impl Lifecycle for BlockerStatus {
+    fn lifecycle_rank(&self) -> u8 {
+        match self {
+            BlockerStatus::Active => 1,
+            BlockerStatus::Resolved => 4,
+            BlockerStatus::Unknown(_) => 2,
+        }
+    }
+
+    /// An active blocker stops every later commit from deploying: someone must act.
+    fn health(&self) -> Health {
+        match self {
+            BlockerStatus::Active => Health::Failing,
+            BlockerStatus::Resolved => Health::Healthy,
+            BlockerStatus::Unknown(_) => Health::Unknown,
+        }
+    }
+}
+
+impl Lifecycle for ConnectionStatus {
+    fn lifecycle_rank(&self) -> u8 {
+        match self {
+            ConnectionStatus::Pending => 1,
+            ConnectionStatus::Unknown(_) => 2,
+            ConnectionStatus::Available | ConnectionStatus::Error => 4,
+        }
+    }
+
+    /// Git sync needs an AVAILABLE connection; PENDING (handshake never finished) and ERROR
+    /// both stop every sync that uses it.
+    fn health(&self) -> Health {
+        match self {
+            ConnectionStatus::Available => Health::Healthy,
+            ConnectionStatus::Pending | ConnectionStatus::Error => Health::Failing,
+            ConnectionStatus::Unknown(_) => Health::Unknown,
         }
     }
 }
@@ -253,11 +330,7 @@ mod tests {
                 Health::Healthy
             };
             assert_eq!(status.health(), expected, "{name}");
-            assert_eq!(
-                status.lifecycle_rank() == 4,
-                !name.ends_with("_IN_PROGRESS"),
-                "{name}"
-            );
+            assert_eq!(status.lifecycle_rank() == 4, !name.ends_with("_IN_PROGRESS"), "{name}");
         }
     }
 

@@ -18,15 +18,9 @@ async fn every_sample_event_parses_and_is_recorded() {
     let f = fixture("every-sample").await;
     let recorder = Recorder::new(f.store.clone(), EventFamily::ALL);
     let samples = recordable_samples();
-    assert!(
-        samples.len() >= 20,
-        "events/ should hold every event type and status family"
-    );
+    assert!(samples.len() >= 20, "events/ should hold every event type and status family");
     for (name, bytes) in &samples {
-        let outcome = recorder
-            .record(bytes)
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let outcome = recorder.record(bytes).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(outcome.history, Appended::New, "{name}");
     }
 
@@ -42,14 +36,8 @@ async fn every_sample_event_parses_and_is_recorded() {
         health("repository/550e8400-e29b-41d4-a716-446655440000@main").await,
         Some(Health::Healthy)
     );
-    assert_eq!(
-        health("pipeline/payments-release").await,
-        Some(Health::Failing)
-    );
-    assert_eq!(
-        health("pipeline/network-release").await,
-        Some(Health::Healthy)
-    );
+    assert_eq!(health("pipeline/payments-release").await, Some(Health::Failing));
+    assert_eq!(health("pipeline/network-release").await, Some(Health::Healthy));
 
     // Every sample is somewhere in a history: one entry per event, none lost.
     let mut total = 0;
@@ -58,24 +46,11 @@ async fn every_sample_event_parses_and_is_recorded() {
     }
     assert_eq!(total, samples.len());
 
-    let payments = f
-        .store
-        .state(&resource("payments-api"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        payments.summary(),
-        "git sync FAILED · stack UPDATE_ROLLBACK_COMPLETE"
-    );
+    let payments = f.store.state(&resource("payments-api")).await.unwrap().unwrap();
+    assert_eq!(payments.summary(), "git sync FAILED · stack UPDATE_ROLLBACK_COMPLETE");
     assert_eq!(payments.commit().map(|c| c.short()), Some("9f2c1e0"));
     // Only the execution's STARTED event names its commit; the FAILED state keeps it.
-    let release = f
-        .store
-        .state(&resource("pipeline/payments-release"))
-        .await
-        .unwrap()
-        .unwrap();
+    let release = f.store.state(&resource("pipeline/payments-release")).await.unwrap().unwrap();
     assert_eq!(release.commit().map(|c| c.short()), Some("4b8d2f6"));
 }
 
@@ -86,29 +61,15 @@ async fn the_same_event_delivered_twice_is_one_history_item_and_no_extra_state_w
     let event = sample("codeconnections/resource-sync-failed.json");
 
     let first = recorder.record(&event).await.unwrap();
-    assert_eq!(
-        (first.history, first.state),
-        (Appended::New, StateWrite::Written)
-    );
+    assert_eq!((first.history, first.state), (Appended::New, StateWrite::Written));
     assert_eq!(f.ops.writes(), 2, "one history item + one state item");
 
     f.ops.reset();
     let again = recorder.record(&event).await.unwrap();
-    assert_eq!(
-        (again.history, again.state),
-        (Appended::Duplicate, StateWrite::Unchanged)
-    );
-    assert_eq!(
-        f.ops.writes(),
-        1,
-        "only the rejected conditional put; the state is not rewritten"
-    );
+    assert_eq!((again.history, again.state), (Appended::Duplicate, StateWrite::Unchanged));
+    assert_eq!(f.ops.writes(), 1, "only the rejected conditional put; the state is not rewritten");
 
-    let history = f
-        .store
-        .history(&resource("stack/payments-api"), 10)
-        .await
-        .unwrap();
+    let history = f.store.history(&resource("stack/payments-api"), 10).await.unwrap();
     assert_eq!(history.len(), 1);
 }
 
@@ -116,37 +77,18 @@ async fn the_same_event_delivered_twice_is_one_history_item_and_no_extra_state_w
 async fn a_late_event_is_history_but_never_moves_the_state_backwards() {
     let f = fixture("late").await;
     let recorder = Recorder::new(f.store.clone(), EventFamily::ALL);
-    recorder
-        .record(&sample("codeconnections/resource-sync-failed.json"))
-        .await
-        .unwrap();
+    recorder.record(&sample("codeconnections/resource-sync-failed.json")).await.unwrap();
     f.ops.reset();
 
-    let late = recorder
-        .record(&sample("codeconnections/resource-sync-in-progress.json"))
-        .await
-        .unwrap();
-    assert_eq!(
-        (late.history, late.state),
-        (Appended::New, StateWrite::Unchanged)
-    );
+    let late =
+        recorder.record(&sample("codeconnections/resource-sync-in-progress.json")).await.unwrap();
+    assert_eq!((late.history, late.state), (Appended::New, StateWrite::Unchanged));
     assert_eq!(late.health, Some(Health::Failing));
     assert_eq!(f.ops.writes(), 1, "the history entry only");
 
-    let history = f
-        .store
-        .history(&resource("payments-api"), 10)
-        .await
-        .unwrap();
-    let statuses: Vec<String> = history
-        .iter()
-        .map(|e| e.observation.change.label())
-        .collect();
-    assert_eq!(
-        statuses,
-        ["git sync FAILED", "git sync IN_PROGRESS"],
-        "newest first"
-    );
+    let history = f.store.history(&resource("payments-api"), 10).await.unwrap();
+    let statuses: Vec<String> = history.iter().map(|e| e.observation.change.label()).collect();
+    assert_eq!(statuses, ["git sync FAILED", "git sync IN_PROGRESS"], "newest first");
 }
 
 #[tokio::test]
@@ -158,15 +100,8 @@ async fn history_is_newest_first_and_honours_the_limit() {
     }
     let payments = resource("payments-api");
     let all = f.store.history(&payments, 100).await.unwrap();
-    assert_eq!(
-        all.len(),
-        6,
-        "3 Git sync + 3 CloudFormation events for payments-api"
-    );
-    assert!(
-        all.windows(2)
-            .all(|w| w[0].observation.order_key() > w[1].observation.order_key())
-    );
+    assert_eq!(all.len(), 6, "3 Git sync + 3 CloudFormation events for payments-api");
+    assert!(all.windows(2).all(|w| w[0].observation.order_key() > w[1].observation.order_key()));
     let top = f.store.history(&payments, 3).await.unwrap();
     assert_eq!(top, all[..3]);
 }
@@ -200,55 +135,33 @@ async fn a_stack_event_for_a_stack_git_sync_never_named_is_not_recorded_and_cost
     let recorder = Recorder::new(f.store.clone(), EventFamily::ALL);
     let event = sample("cloudformation/stack-update-complete.json");
     let outcome = recorder.record(&event).await.unwrap();
-    assert_eq!(
-        (outcome.history, outcome.state),
-        (Appended::Skipped, StateWrite::Untracked)
-    );
+    assert_eq!((outcome.history, outcome.state), (Appended::Skipped, StateWrite::Untracked));
     assert_eq!(f.ops.writes(), 0);
     assert!(f.store.states(StateFilter::All).await.unwrap().is_empty());
-    assert!(
-        f.store
-            .history(&resource("network-core"), 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(f.store.history(&resource("network-core"), 10).await.unwrap().is_empty());
 
     // Once Git sync names the stack, its CloudFormation events are recorded.
     recorder
-        .record(&sample(
-            "codeconnections/resource-sync-in-progress-network-core.json",
-        ))
+        .record(&sample("codeconnections/resource-sync-in-progress-network-core.json"))
         .await
         .unwrap();
     let outcome = recorder.record(&event).await.unwrap();
-    assert_eq!(
-        (outcome.history, outcome.state),
-        (Appended::New, StateWrite::Written)
-    );
+    assert_eq!((outcome.history, outcome.state), (Appended::New, StateWrite::Written));
 }
 
 #[tokio::test]
 async fn malformed_events_get_precise_errors_and_write_nothing() {
     let f = fixture("malformed").await;
-    let recorder = Recorder::new(
-        f.store.clone(),
-        &[EventFamily::GitSync, EventFamily::CloudFormationStack],
-    );
+    let recorder =
+        Recorder::new(f.store.clone(), &[EventFamily::GitSync, EventFamily::CloudFormationStack]);
     let mut no_status: serde_json::Value =
         serde_json::from_slice(&sample("codeconnections/resource-sync-failed.json")).unwrap();
-    no_status["detail"]
-        .as_object_mut()
-        .unwrap()
-        .remove("status");
+    no_status["detail"].as_object_mut().unwrap().remove("status");
     let cases: Vec<(Vec<u8>, String)> = vec![
         (b"{".to_vec(), "not a valid EventBridge envelope".into()),
         (
             serde_json::to_vec(&no_status).unwrap(),
-            format!(
-                "{}: detail.status: missing",
-                no_status["id"].as_str().unwrap()
-            ),
+            format!("{}: detail.status: missing", no_status["id"].as_str().unwrap()),
         ),
         (
             sample("codepipeline/pipeline-failed.json"),
@@ -260,16 +173,9 @@ async fn malformed_events_get_precise_errors_and_write_nothing() {
     for (bytes, expected) in cases {
         let error = recorder.record(&bytes).await.unwrap_err();
         assert!(!error.is_retryable());
-        assert!(
-            error.to_string().contains(&expected),
-            "`{error}` should contain `{expected}`"
-        );
+        assert!(error.to_string().contains(&expected), "`{error}` should contain `{expected}`");
         let diagnostic = lambda_runtime::Diagnostic::from(error);
-        assert!(
-            diagnostic.error_type.starts_with("NonRetryable."),
-            "{}",
-            diagnostic.error_type
-        );
+        assert!(diagnostic.error_type.starts_with("NonRetryable."), "{}", diagnostic.error_type);
     }
     assert_eq!(f.ops.writes(), 0);
 }
@@ -279,17 +185,12 @@ async fn a_store_failure_is_a_retryable_error() {
     let f = fixture("store-down").await;
     let missing = shared::HistoryStore::new(f.client.clone(), "no-such-table", Default::default());
     let recorder = Recorder::new(missing, EventFamily::ALL);
-    let error = recorder
-        .record(&sample("codeconnections/resource-sync-failed.json"))
-        .await
-        .unwrap_err();
+    let error =
+        recorder.record(&sample("codeconnections/resource-sync-failed.json")).await.unwrap_err();
     assert!(matches!(error, RecordError::Store(_)));
     assert!(error.is_retryable());
     assert!(error.to_string().contains("no-such-table"), "{error}");
-    assert_eq!(
-        lambda_runtime::Diagnostic::from(error).error_type,
-        "Retryable.StoreFailure"
-    );
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "Retryable.StoreFailure");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -307,30 +208,16 @@ async fn concurrent_events_for_one_resource_all_land() {
         let (name, result) = joined.unwrap();
         result.unwrap_or_else(|e| panic!("{name}: {e}"));
     }
-    let release = f
-        .store
-        .state(&resource("pipeline/payments-release"))
-        .await
-        .unwrap()
-        .unwrap();
+    let release = f.store.state(&resource("pipeline/payments-release")).await.unwrap().unwrap();
     assert_eq!(
         release.health,
         Health::Failing,
         "the FAILED execution is the newest, whatever order won"
     );
-    let network = f
-        .store
-        .state(&resource("pipeline/network-release"))
-        .await
-        .unwrap()
-        .unwrap();
+    let network = f.store.state(&resource("pipeline/network-release")).await.unwrap().unwrap();
     assert_eq!(network.health, Health::Healthy);
     assert_eq!(
-        f.store
-            .history(&resource("pipeline/payments-release"), 100)
-            .await
-            .unwrap()
-            .len(),
+        f.store.history(&resource("pipeline/payments-release"), 100).await.unwrap().len(),
         8
     );
 }

@@ -49,16 +49,10 @@ impl OperationCounter {
 
     /// DynamoDB writes (PutItem, UpdateItem, DeleteItem, batch and transactional writes).
     pub fn writes(&self) -> usize {
-        [
-            "PutItem",
-            "UpdateItem",
-            "DeleteItem",
-            "BatchWriteItem",
-            "TransactWriteItems",
-        ]
-        .iter()
-        .map(|op| self.count(op))
-        .sum()
+        ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"]
+            .iter()
+            .map(|op| self.count(op))
+            .sum()
     }
 
     /// Forgets everything counted so far.
@@ -79,12 +73,7 @@ impl Intercept for OperationCounter {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(metadata) = cfg.load::<Metadata>() {
-            *self
-                .0
-                .lock()
-                .unwrap()
-                .entry(metadata.name().to_owned())
-                .or_default() += 1;
+            *self.0.lock().unwrap().entry(metadata.name().to_owned()).or_default() += 1;
         }
         Ok(())
     }
@@ -102,6 +91,36 @@ pub fn sdk_config(endpoint: &str) -> SdkConfig {
         .build()
 }
 
+/// Retries fast: the same attempts as the poller's, with millisecond backoffs, so fault
+/// tests exercise the SDK's retries without waiting seconds for them.
+pub fn fast_retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(5)
+        .with_initial_backoff(std::time::Duration::from_millis(5))
+        .with_max_backoff(std::time::Duration::from_millis(50))
+}
+
+/// The poller's control plane on the emulator at `url`, with the real SDK clients.
+pub fn control_plane(url: &str) -> shared::poll::ControlPlane {
+    let mut config = sdk_config(url).into_builder();
+    config.set_retry_config(Some(fast_retries()));
+    let config = config.build();
+    shared::poll::ControlPlane::new(
+        aws_sdk_codeconnections::Client::new(&config),
+        aws_sdk_codepipeline::Client::new(&config),
+    )
+}
+
+/// An EventBridge client on the local DynamoDB-compatible server (moto serves both).
+pub fn eventbridge() -> aws_sdk_eventbridge::Client {
+    aws_sdk_eventbridge::Client::new(&sdk_config(&endpoint()))
+}
+
+/// An SQS client on the local server.
+pub fn sqs() -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(&sdk_config(&endpoint()))
+}
+
 /// A DynamoDB client on the local server, counting its operations.
 pub fn dynamodb(counter: &OperationCounter) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk_config(&endpoint()))
@@ -114,11 +133,8 @@ pub fn dynamodb(counter: &OperationCounter) -> aws_sdk_dynamodb::Client {
 pub fn table_name(test: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let test: String = test
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .take(40)
-        .collect();
+    let test: String =
+        test.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect();
     format!("sw-{test}-{}-{n}", std::process::id())
 }
 
@@ -135,18 +151,10 @@ pub async fn fixture(test: &str) -> Fixture {
     let ops = OperationCounter::default();
     let client = dynamodb(&ops);
     let table = table_name(test);
-    TABLE
-        .create(&client, &table)
-        .await
-        .expect("create table on the local server");
+    TABLE.create(&client, &table).await.expect("create table on the local server");
     ops.reset();
     let store = HistoryStore::new(client.clone(), table.clone(), Retention::default());
-    Fixture {
-        store,
-        client,
-        table,
-        ops,
-    }
+    Fixture { store, client, table, ops }
 }
 
 /// The repository's `events/` directory.
@@ -174,10 +182,7 @@ pub fn recordable_samples() -> Vec<(String, Vec<u8>)> {
     }
     samples.sort_by_key(|(name, bytes)| {
         let value: serde_json::Value = serde_json::from_slice(bytes).unwrap();
-        (
-            value["time"].as_str().unwrap_or_default().to_owned(),
-            name.clone(),
-        )
+        (value["time"].as_str().unwrap_or_default().to_owned(), name.clone())
     });
     samples
 }
@@ -200,4 +205,86 @@ pub fn assert_function_needs_table_name(binary: &str) {
         ),
         "{stderr}"
     );
+}
+
+/// A custom EventBridge bus on the local server with a rule that copies every event to an SQS
+/// queue, so a test can read back what was put on the bus.
+pub struct TestBus {
+    pub name: String,
+    queue_url: String,
+}
+
+/// Creates a bus named after `test`, a catch-all rule, and its queue.
+pub async fn blocker_bus(test: &str) -> TestBus {
+    let events = eventbridge();
+    let sqs = sqs();
+    let name = table_name(test);
+    events.create_event_bus().name(&name).send().await.expect("create bus");
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(&name)
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url");
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+        .expect("queue arn");
+    events
+        .put_rule()
+        .name(&name)
+        .event_bus_name(&name)
+        .event_pattern(r#"{"source": ["syncwarden.poller"]}"#)
+        .send()
+        .await
+        .expect("put rule");
+    events
+        .put_targets()
+        .rule(&name)
+        .event_bus_name(&name)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(queue_arn)
+                .build()
+                .expect("target"),
+        )
+        .send()
+        .await
+        .expect("put targets");
+    TestBus { name, queue_url }
+}
+
+impl TestBus {
+    /// The events the rule delivered since the last call, as JSON (taken off the queue).
+    pub async fn received(&self) -> Vec<serde_json::Value> {
+        let sqs = sqs();
+        let output = sqs
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive");
+        let mut events = Vec::new();
+        for message in output.messages.unwrap_or_default() {
+            events.push(
+                serde_json::from_str(message.body().unwrap_or_default()).expect("event JSON"),
+            );
+            if let Some(handle) = message.receipt_handle() {
+                let delete = sqs.delete_message().queue_url(&self.queue_url).receipt_handle(handle);
+                delete.send().await.expect("delete");
+            }
+        }
+        events
+    }
 }

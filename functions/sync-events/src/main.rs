@@ -16,18 +16,11 @@ async fn main() -> Result<(), Error> {
     let config = RecorderConfig::from_env(&Env::process())?;
     // Built once per container and shared by every invocation.
     let aws = shared::aws::load().await;
-    let store = HistoryStore::new(
-        shared::aws::dynamodb(&aws),
-        config.table_name,
-        config.retention,
-    );
-    let recorder = Recorder::new(
-        store,
-        &[EventFamily::GitSync, EventFamily::CloudFormationStack],
-    );
+    let store = HistoryStore::new(shared::aws::dynamodb(&aws), config.table_name, config.retention);
+    let recorder = Recorder::new(store, &[EventFamily::GitSync, EventFamily::CloudFormationStack]);
     let recorder = &recorder;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<Box<RawValue>>| async move { recorder.handle(event).await },
-    ))
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
+        recorder.handle(event).await
+    }))
     .await
 }

@@ -29,18 +29,13 @@ pub(super) fn stack(envelope: &Envelope, detail: StackDetail) -> Result<Observat
         .or_else(|| envelope.resources.first().cloned())
         .ok_or_else(|| envelope.error("detail.stack-id", "missing (and no resources[0])"))?;
     let name = arn_segment(&stack_id, ":stack/").ok_or_else(|| {
-        envelope.error(
-            "detail.stack-id",
-            format!("`{stack_id}` is not a stack ARN"),
-        )
+        envelope.error("detail.stack-id", format!("`{stack_id}` is not a stack ARN"))
     })?;
     let stack = StackName::new(name).map_err(|e| envelope.invalid("detail.stack-id", e))?;
-    let details = detail
-        .status_details
-        .ok_or_else(|| envelope.error("detail.status-details", "missing"))?;
-    let status = details
-        .status
-        .ok_or_else(|| envelope.error("detail.status-details.status", "missing"))?;
+    let details =
+        detail.status_details.ok_or_else(|| envelope.error("detail.status-details", "missing"))?;
+    let status =
+        details.status.ok_or_else(|| envelope.error("detail.status-details.status", "missing"))?;
     let change = Change::Stack {
         status,
         reason: trim_text(details.status_reason, 1000),

@@ -79,9 +79,7 @@ pub(super) fn execution(
         .ok_or_else(|| envelope.error("detail.pipeline", "missing"))?;
     let pipeline =
         PipelineName::new(pipeline).map_err(|e| envelope.invalid("detail.pipeline", e))?;
-    let state = detail
-        .state
-        .ok_or_else(|| envelope.error("detail.state", "missing"))?;
+    let state = detail.state.ok_or_else(|| envelope.error("detail.state", "missing"))?;
     let execution_id = detail
         .execution_id
         .as_deref()
@@ -99,10 +97,8 @@ pub(super) fn execution(
         Level::Pipeline => Change::PipelineExecution {
             state,
             execution_id,
-            trigger: detail
-                .execution_trigger
-                .as_ref()
-                .and_then(|t| t.trigger_type.clone()),
+            failure: None,
+            trigger: detail.execution_trigger.as_ref().and_then(|t| t.trigger_type.clone()),
             commit_message: trim_text(
                 detail
                     .execution_trigger
@@ -113,11 +109,7 @@ pub(super) fn execution(
                 200,
             ),
         },
-        Level::Stage => Change::PipelineStage {
-            state,
-            execution_id,
-            stage: stage()?,
-        },
+        Level::Stage => Change::PipelineStage { state, execution_id, stage: stage()? },
         Level::Action => {
             let result = detail.execution_result.as_ref();
             Change::PipelineAction {
@@ -132,9 +124,7 @@ pub(super) fn execution(
                 provider: detail.action_type.as_ref().and_then(|t| t.provider.clone()),
                 error_code: result.and_then(|r| r.error_code.clone()),
                 summary: trim_text(
-                    result
-                        .and_then(|r| r.external_execution_summary.as_deref())
-                        .map(summary_text),
+                    result.and_then(|r| r.external_execution_summary.as_deref()).map(summary_text),
                     1000,
                 ),
                 external_url: result.and_then(|r| r.external_execution_url.clone()),
@@ -161,12 +151,7 @@ fn summary_text(summary: &str) -> String {
         commit_message: String,
     }
     match serde_json::from_str::<SourceSummary>(summary) {
-        Ok(source) => source
-            .commit_message
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
+        Ok(source) => source.commit_message.lines().next().unwrap_or_default().to_owned(),
         Err(_) => summary.to_owned(),
     }
 }

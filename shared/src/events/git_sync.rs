@@ -30,10 +30,7 @@ fn required<'a>(
     value: &'a Option<String>,
     path: &str,
 ) -> Result<&'a str, EventError> {
-    value
-        .as_deref()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| envelope.error(path, "missing"))
+    value.as_deref().filter(|v| !v.trim().is_empty()).ok_or_else(|| envelope.error(path, "missing"))
 }
 
 fn complete(
@@ -41,9 +38,7 @@ fn complete(
     resource: ResourceId,
     detail: SyncDetail,
 ) -> Result<Observation, EventError> {
-    let status = detail
-        .status
-        .ok_or_else(|| envelope.error("detail.status", "missing"))?;
+    let status = detail.status.ok_or_else(|| envelope.error("detail.status", "missing"))?;
     let commit = match detail.commit.as_deref() {
         Some(sha) if !sha.is_empty() => {
             Some(CommitSha::new(sha).map_err(|e| envelope.invalid("detail.commit", e))?)
@@ -60,6 +55,7 @@ fn complete(
         status,
         previous: detail.previous_status,
         provider: detail.provider_type,
+        stuck_since: None,
     };
     let mut observation = envelope.observe(resource, change);
     observation.commit = commit;
@@ -80,10 +76,7 @@ pub(super) fn resource(envelope: &Envelope, detail: SyncDetail) -> Result<Observ
         .ok_or_else(|| envelope.error("detail.syncTarget", "missing (and no resources[0])"))?;
     let name = if target.starts_with("arn:") {
         arn_segment(target, ":stack/").ok_or_else(|| {
-            envelope.error(
-                "detail.syncTarget",
-                format!("`{target}` is not a stack ARN"),
-            )
+            envelope.error("detail.syncTarget", format!("`{target}` is not a stack ARN"))
         })?
     } else {
         target
@@ -102,22 +95,11 @@ pub(super) fn repository(
         .as_deref()
         .filter(|l| !l.is_empty())
         .or_else(|| {
-            detail
-                .repository_arn
-                .as_deref()
-                .and_then(|a| arn_segment(a, ":repository-link/"))
+            detail.repository_arn.as_deref().and_then(|a| arn_segment(a, ":repository-link/"))
         })
-        .or_else(|| {
-            envelope
-                .resources
-                .first()
-                .and_then(|a| arn_segment(a, ":repository-link/"))
-        })
+        .or_else(|| envelope.resources.first().and_then(|a| arn_segment(a, ":repository-link/")))
         .ok_or_else(|| {
-            envelope.error(
-                "detail.repositoryLinkId",
-                "missing (and no repository-link ARN)",
-            )
+            envelope.error("detail.repositoryLinkId", "missing (and no repository-link ARN)")
         })?;
     let link =
         RepositoryLinkId::new(link).map_err(|e| envelope.invalid("detail.repositoryLinkId", e))?;

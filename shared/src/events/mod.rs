@@ -29,11 +29,8 @@ pub enum EventFamily {
 
 impl EventFamily {
     /// Every family (what `syncwarden replay` accepts).
-    pub const ALL: &'static [EventFamily] = &[
-        EventFamily::GitSync,
-        EventFamily::CloudFormationStack,
-        EventFamily::CodePipeline,
-    ];
+    pub const ALL: &'static [EventFamily] =
+        &[EventFamily::GitSync, EventFamily::CloudFormationStack, EventFamily::CodePipeline];
 
     fn describe(self) -> &'static str {
         match self {
@@ -53,18 +50,9 @@ pub enum EventError {
         "unsupported event: source `{event_source}` with detail-type `{detail_type}` (this handler \
          takes {accepted})"
     )]
-    Unsupported {
-        event_source: String,
-        detail_type: String,
-        accepted: String,
-    },
+    Unsupported { event_source: String, detail_type: String, accepted: String },
     #[error("`{detail_type}` event {event_id}: {path}: {message}")]
-    Detail {
-        detail_type: String,
-        event_id: String,
-        path: String,
-        message: String,
-    },
+    Detail { detail_type: String, event_id: String, path: String, message: String },
 }
 
 /// One routed event: its family and the detail type's canonical name.
@@ -144,11 +132,7 @@ impl Envelope {
 
     fn parse_detail<T: DeserializeOwned>(&self, detail: &RawValue) -> Result<T, EventError> {
         parse_tracked(detail.get().as_bytes()).map_err(|(path, message)| {
-            let path = if path == "." {
-                "detail".to_owned()
-            } else {
-                format!("detail.{path}")
-            };
+            let path = if path == "." { "detail".to_owned() } else { format!("detail.{path}") };
             self.error(&path, message)
         })
     }
@@ -159,11 +143,7 @@ impl Envelope {
 pub fn parse_event(bytes: &[u8], accepted: &[EventFamily]) -> Result<Observation, EventError> {
     let event: EventBridgeEvent<Box<RawValue>> =
         parse_tracked(bytes).map_err(|(path, message)| {
-            let path = if path == "." {
-                "(top level)".to_owned()
-            } else {
-                path
-            };
+            let path = if path == "." { "(top level)".to_owned() } else { path };
             EventError::Envelope { path, message }
         })?;
     parse_envelope(event, accepted)
@@ -188,11 +168,7 @@ fn parse_envelope(
     let unsupported = || EventError::Unsupported {
         event_source: event.source.clone(),
         detail_type: event.detail_type.clone(),
-        accepted: accepted
-            .iter()
-            .map(|f| f.describe())
-            .collect::<Vec<_>>()
-            .join(", "),
+        accepted: accepted.iter().map(|f| f.describe()).collect::<Vec<_>>().join(", "),
     };
     let (family, route) = route(&event.source, &event.detail_type).ok_or_else(unsupported)?;
     if !accepted.contains(&family) {
@@ -203,10 +179,8 @@ fn parse_envelope(
         message: format!("missing field `{field}` (needed to order and de-duplicate events)"),
     };
     let id = event.id.as_deref().ok_or_else(|| missing("id"))?;
-    let event_id = EventId::new(id).map_err(|err| EventError::Envelope {
-        path: "id".into(),
-        message: err.to_string(),
-    })?;
+    let event_id = EventId::new(id)
+        .map_err(|err| EventError::Envelope { path: "id".into(), message: err.to_string() })?;
     let envelope = Envelope {
         event_id,
         detail_type: event.detail_type.clone(),

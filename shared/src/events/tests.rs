@@ -29,25 +29,20 @@ fn err(bytes: &[u8], accepted: &[EventFamily]) -> String {
 #[test]
 fn resource_sync_event_becomes_a_stack_observation() {
     let obs = parse_event(RESOURCE_SYNC.as_bytes(), EventFamily::ALL).unwrap();
-    assert_eq!(
-        obs.resource,
-        "stack/my-stack".parse::<ResourceId>().unwrap()
-    );
+    assert_eq!(obs.resource, "stack/my-stack".parse::<ResourceId>().unwrap());
     assert_eq!(
         obs.change,
         Change::GitSync {
             status: SyncStatus::Failed,
             previous: Some(SyncStatus::InProgress),
-            provider: Some("GitHub".into())
+            provider: Some("GitHub".into()),
+            stuck_since: None,
         }
     );
     assert_eq!(obs.commit.unwrap().short(), "9f2c1e0");
     assert_eq!(obs.branch.unwrap().as_str(), "main");
     assert_eq!(obs.repository.as_deref(), Some("infra-repo"));
-    assert_eq!(
-        obs.event_id.as_str(),
-        "0c5e9a61-7d2f-4b8e-a1c3-5f6e7d8c9b0a"
-    );
+    assert_eq!(obs.event_id.as_str(), "0c5e9a61-7d2f-4b8e-a1c3-5f6e7d8c9b0a");
 }
 
 #[test]
@@ -64,9 +59,7 @@ fn both_detail_type_spellings_and_both_previous_keys_parse_the_same() {
 
 #[test]
 fn sync_target_may_be_a_bare_stack_name() {
-    let bytes = with(RESOURCE_SYNC, |v| {
-        v["detail"]["syncTarget"] = "my-stack".into()
-    });
+    let bytes = with(RESOURCE_SYNC, |v| v["detail"]["syncTarget"] = "my-stack".into());
     let obs = parse_event(&bytes, EventFamily::ALL).unwrap();
     assert_eq!(obs.resource.to_string(), "stack/my-stack");
 }
@@ -76,13 +69,7 @@ fn a_status_aws_adds_later_is_kept_not_rejected() {
     let bytes = with(RESOURCE_SYNC, |v| v["detail"]["status"] = "PAUSED".into());
     let obs = parse_event(&bytes, EventFamily::ALL).unwrap();
     assert_eq!(obs.change.status(), "PAUSED");
-    assert!(matches!(
-        obs.change,
-        Change::GitSync {
-            status: SyncStatus::Unknown(_),
-            ..
-        }
-    ));
+    assert!(matches!(obs.change, Change::GitSync { status: SyncStatus::Unknown(_), .. }));
 }
 
 #[test]
@@ -95,10 +82,7 @@ fn repository_event_is_keyed_by_link_and_branch() {
         d["status"] = "SUCCEEDED".into();
     });
     let obs = parse_event(&bytes, EventFamily::ALL).unwrap();
-    assert_eq!(
-        obs.resource.to_string(),
-        "repository/550e8400-e29b-41d4-a716-446655440000@main"
-    );
+    assert_eq!(obs.resource.to_string(), "repository/550e8400-e29b-41d4-a716-446655440000@main");
     assert_eq!(obs.repository.as_deref(), Some("acme/infra-repo"));
 }
 
@@ -113,14 +97,9 @@ fn stack_status_event_names_the_stack_and_keeps_the_reason() {
         "client-request-token":""}}"#;
     let obs = parse_event(bytes, EventFamily::ALL).unwrap();
     assert_eq!(obs.resource.to_string(), "stack/my-stack");
-    let Change::Stack { status, reason, .. } = obs.change else {
-        panic!("{:?}", obs.change)
-    };
+    let Change::Stack { status, reason, .. } = obs.change else { panic!("{:?}", obs.change) };
     assert_eq!(status, StackStatus::UpdateRollbackComplete);
-    assert_eq!(
-        reason.as_deref(),
-        Some("The following resource(s) failed to update: [Bucket].")
-    );
+    assert_eq!(reason.as_deref(), Some("The following resource(s) failed to update: [Bucket]."));
 }
 
 #[test]
@@ -138,14 +117,7 @@ fn pipeline_events_with_float_versions_and_string_type_version_parse() {
         "version":4.0,"pipeline-execution-attempt":1.0}}"#;
     let obs = parse_event(bytes, &[EventFamily::CodePipeline]).unwrap();
     assert_eq!(obs.resource.to_string(), "pipeline/myPipeline");
-    let Change::PipelineAction {
-        state,
-        stage,
-        action,
-        error_code,
-        provider,
-        ..
-    } = &obs.change
+    let Change::PipelineAction { state, stage, action, error_code, provider, .. } = &obs.change
     else {
         panic!("{:?}", obs.change)
     };
@@ -157,10 +129,7 @@ fn pipeline_events_with_float_versions_and_string_type_version_parse() {
         (error_code.as_deref(), provider.as_deref()),
         (Some("JobFailed"), Some("CodeDeploy"))
     );
-    assert_eq!(
-        obs.change.note().as_deref(),
-        Some("JobFailed: Deployment d-ABC failed")
-    );
+    assert_eq!(obs.change.note().as_deref(), Some("JobFailed: Deployment d-ABC failed"));
 }
 
 #[test]
@@ -176,10 +145,7 @@ fn a_family_the_handler_does_not_take_is_named_precisely() {
     });
     let message = err(&other, EventFamily::ALL);
     assert!(message.contains("source `aws.ec2`"), "{message}");
-    assert!(
-        message.contains("detail-type `EC2 Instance State-change Notification`"),
-        "{message}"
-    );
+    assert!(message.contains("detail-type `EC2 Instance State-change Notification`"), "{message}");
 }
 
 #[test]
@@ -205,10 +171,7 @@ fn malformed_events_say_which_field_is_wrong() {
             }),
             "missing field `time`",
         ),
-        (
-            with(RESOURCE_SYNC, |v| v["time"] = "yesterday".into()),
-            "time:",
-        ),
+        (with(RESOURCE_SYNC, |v| v["time"] = "yesterday".into()), "time:"),
         (
             with(RESOURCE_SYNC, |v| {
                 v["detail"].as_object_mut().unwrap().remove("status");
@@ -237,22 +200,14 @@ fn malformed_events_say_which_field_is_wrong() {
             "detail.syncTarget: missing",
         ),
         (
-            with(RESOURCE_SYNC, |v| {
-                v["detail"]["syncTarget"] = "my_stack".into()
-            }),
+            with(RESOURCE_SYNC, |v| v["detail"]["syncTarget"] = "my_stack".into()),
             "detail.syncTarget: stack name `my_stack`",
         ),
-        (
-            with(RESOURCE_SYNC, |v| v["detail"] = "x".into()),
-            "detail: invalid type: string",
-        ),
+        (with(RESOURCE_SYNC, |v| v["detail"] = "x".into()), "detail: invalid type: string"),
     ];
     for (bytes, expected) in cases {
         let message = err(&bytes, EventFamily::ALL);
-        assert!(
-            message.contains(expected),
-            "expected `{expected}` in `{message}`"
-        );
+        assert!(message.contains(expected), "expected `{expected}` in `{message}`");
     }
 }
 

@@ -30,36 +30,18 @@ fn obs(id: &str, seconds: i64, change: Change) -> Observation {
 }
 
 fn sync(id: &str, seconds: i64, status: SyncStatus) -> Observation {
-    obs(
-        id,
-        seconds,
-        Change::GitSync {
-            status,
-            previous: None,
-            provider: None,
-        },
-    )
+    obs(id, seconds, Change::GitSync { status, previous: None, provider: None, stuck_since: None })
 }
 
 fn cfn(id: &str, seconds: i64, status: StackStatus) -> Observation {
-    obs(
-        id,
-        seconds,
-        Change::Stack {
-            status,
-            reason: None,
-            stack_id: None,
-        },
-    )
+    obs(id, seconds, Change::Stack { status, reason: None, stack_id: None })
 }
 
 fn fold(observations: &[Observation]) -> Option<ResourceState> {
-    observations
-        .iter()
-        .fold(None, |state, o| match reconcile(state.as_ref(), o) {
-            Reconciled::Changed(next) => Some(next),
-            Reconciled::Unchanged | Reconciled::Untracked => state,
-        })
+    observations.iter().fold(None, |state, o| match reconcile(state.as_ref(), o) {
+        Reconciled::Changed(next) => Some(next),
+        Reconciled::Unchanged | Reconciled::Untracked => state,
+    })
 }
 
 #[test]
@@ -88,10 +70,7 @@ fn a_redelivered_event_changes_nothing() {
 #[test]
 fn within_one_second_the_lifecycle_decides() {
     // Same timestamp: IN_PROGRESS must not overwrite FAILED, whatever the arrival order.
-    let state = fold(&[
-        sync("z", 10, SyncStatus::Failed),
-        sync("a", 10, SyncStatus::InProgress),
-    ]);
+    let state = fold(&[sync("z", 10, SyncStatus::Failed), sync("a", 10, SyncStatus::InProgress)]);
     assert_eq!(state.unwrap().health, Health::Failing);
 }
 
@@ -103,18 +82,12 @@ fn health_is_the_worst_facet() {
     ])
     .unwrap();
     assert_eq!(state.health, Health::Failing);
-    assert_eq!(
-        state.summary(),
-        "git sync SUCCEEDED · stack UPDATE_ROLLBACK_FAILED"
-    );
+    assert_eq!(state.summary(), "git sync SUCCEEDED · stack UPDATE_ROLLBACK_FAILED");
 }
 
 #[test]
 fn stack_events_for_stacks_git_sync_never_named_are_untracked() {
-    assert_eq!(
-        reconcile(None, &cfn("a", 10, StackStatus::UpdateComplete)),
-        Reconciled::Untracked
-    );
+    assert_eq!(reconcile(None, &cfn("a", 10, StackStatus::UpdateComplete)), Reconciled::Untracked);
 }
 
 #[test]
@@ -151,11 +124,7 @@ fn sequence() -> impl Strategy<Value = Vec<Observation>> {
             .enumerate()
             .map(|(i, (t, is_sync, s, c))| {
                 let id = format!("evt-{i:03}");
-                if is_sync || i == 0 {
-                    sync(&id, t, s)
-                } else {
-                    cfn(&id, t, c)
-                }
+                if is_sync || i == 0 { sync(&id, t, s) } else { cfn(&id, t, c) }
             })
             .collect()
     })
@@ -224,6 +193,7 @@ fn a_pipeline_failure_names_the_commit_its_start_carried_in_either_order() {
                 execution_id: ExecutionId::new(execution).unwrap(),
                 trigger: None,
                 commit_message: None,
+                failure: None,
             },
         )
     };

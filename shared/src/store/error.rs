@@ -14,11 +14,7 @@ pub enum StoreError {
         message: String,
     },
     #[error("item `{key}` in table `{table}` is not a syncwarden record: {message}")]
-    Corrupt {
-        table: String,
-        key: String,
-        message: String,
-    },
+    Corrupt { table: String, key: String, message: String },
     #[error("could not build the DynamoDB request: {0}")]
     Request(String),
     #[error("the state of {resource} changed under each of {attempts} attempts to update it")]
@@ -31,22 +27,14 @@ impl StoreError {
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        let code = error
-            .as_service_error()
-            .and_then(|e| e.code())
-            .map(str::to_owned);
+        let code = error.as_service_error().and_then(|e| e.code()).map(str::to_owned);
         let message = match code.as_deref() {
             Some("ResourceNotFoundException") => {
                 "table not found (check TABLE_NAME, or run `syncwarden init` locally)".to_owned()
             }
             _ => DisplayErrorContext(&error).to_string(),
         };
-        StoreError::Dynamo {
-            operation,
-            table: table.to_owned(),
-            code,
-            message,
-        }
+        StoreError::Dynamo { operation, table: table.to_owned(), code, message }
     }
 
     pub(crate) fn build(error: impl std::fmt::Display) -> Self {

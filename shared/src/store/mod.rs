@@ -9,6 +9,7 @@
 //! failing resource" are one `Query` each on the sparse status index. Nothing scans.
 
 mod error;
+mod poller;
 pub mod schema;
 
 use aws_sdk_dynamodb::Client;
@@ -17,10 +18,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use error::StoreError;
+pub use poller::{PollFailure, PollerState};
 pub use schema::TABLE;
 
 use crate::ids::ResourceId;
-use crate::observation::Observation;
+use crate::observation::{Observation, ObservedBy};
 use crate::reconcile::{Reconciled, ResourceState, reconcile};
 use crate::status::Health;
 
@@ -85,7 +87,7 @@ pub enum Appended {
     New,
     /// This event was already recorded (redelivery): nothing was added.
     Duplicate,
-    /// Not appended: the resource is not one syncwarden tracks.
+    /// Not appended: the resource is not one syncwarden tracks, or a poll found nothing new.
     Skipped,
 }
 
@@ -142,11 +144,7 @@ fn is_conditional_check_failed<E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
 impl HistoryStore {
     /// A store on `table`, keeping history for `retention`.
     pub fn new(client: Client, table: impl Into<String>, retention: Retention) -> Self {
-        HistoryStore {
-            client,
-            table: table.into(),
-            retention,
-        }
+        HistoryStore { client, table: table.into(), retention }
     }
 
     /// The table's name.
@@ -156,35 +154,56 @@ impl HistoryStore {
 
     /// Records an observation: appends it to the history once, then folds it into the current
     /// state if it is newer. An untracked resource costs one read and no write.
-    ///
-    /// The state is reconciled even when the entry is a duplicate: a redelivery after a crash
-    /// between the two writes must still reach the state (and costs no write if it already did).
     pub async fn record(&self, observation: &Observation) -> Result<RecordOutcome, StoreError> {
-        let mut current = self.state(&observation.resource).await?;
-        if reconcile(current.as_ref(), observation) == Reconciled::Untracked {
-            return Ok(RecordOutcome {
-                history: Appended::Skipped,
-                state: StateWrite::Untracked,
-                health: None,
-            });
+        let current = self.state(&observation.resource).await?;
+        Ok(self.record_on(observation, current).await?.0)
+    }
+
+    /// [`record`](Self::record) given the state the caller already holds (the poller reads
+    /// every state in one query); returns the state afterwards too.
+    ///
+    /// An event is appended even when the state does not change (it is history), and the
+    /// state is reconciled even when the entry is a duplicate: a redelivery after a crash
+    /// between the two writes must still reach the state (and costs no write if it already
+    /// did). A poll that finds nothing new writes nothing at all.
+    pub async fn record_on(
+        &self,
+        observation: &Observation,
+        mut current: Option<ResourceState>,
+    ) -> Result<(RecordOutcome, Option<ResourceState>), StoreError> {
+        match reconcile(current.as_ref(), observation) {
+            Reconciled::Untracked => {
+                let outcome = RecordOutcome {
+                    history: Appended::Skipped,
+                    state: StateWrite::Untracked,
+                    health: None,
+                };
+                return Ok((outcome, current));
+            }
+            Reconciled::Unchanged if observation.observed_by == ObservedBy::Poll => {
+                let outcome = RecordOutcome {
+                    history: Appended::Skipped,
+                    state: StateWrite::Unchanged,
+                    health: current.as_ref().map(|s| s.health),
+                };
+                return Ok((outcome, current));
+            }
+            Reconciled::Unchanged | Reconciled::Changed(_) => {}
         }
         let history = self.append(observation).await?;
         for _ in 0..STATE_ATTEMPTS {
-            let outcome = |state, health| {
-                Ok(RecordOutcome {
-                    history,
-                    state,
-                    health,
-                })
-            };
+            let outcome = |state, health| RecordOutcome { history, state, health };
             match reconcile(current.as_ref(), observation) {
                 Reconciled::Unchanged => {
-                    return outcome(StateWrite::Unchanged, current.map(|s| s.health));
+                    let health = current.as_ref().map(|s| s.health);
+                    return Ok((outcome(StateWrite::Unchanged, health), current));
                 }
-                Reconciled::Untracked => return outcome(StateWrite::Untracked, None),
+                Reconciled::Untracked => {
+                    return Ok((outcome(StateWrite::Untracked, None), current));
+                }
                 Reconciled::Changed(next) => {
                     if self.put_state(&next).await? {
-                        return outcome(StateWrite::Written, Some(next.health));
+                        return Ok((outcome(StateWrite::Written, Some(next.health)), Some(next)));
                     }
                     // Someone wrote between our read and our write: read again.
                     current = self.state(&observation.resource).await?;
@@ -248,19 +267,15 @@ impl HistoryStore {
             state,
         };
         let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
-        let request = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item));
+        let request = self.client.put_item().table_name(&self.table).set_item(Some(item));
         let request = match state.version {
             0 | 1 => request.condition_expression("attribute_not_exists(pk)"),
-            version => request
-                .condition_expression("version = :expected")
-                .expression_attribute_values(
+            version => {
+                request.condition_expression("version = :expected").expression_attribute_values(
                     ":expected",
                     AttributeValue::N((version - 1).to_string()),
-                ),
+                )
+            }
         };
         match request.send().await {
             Ok(_) => Ok(true),
@@ -329,10 +344,7 @@ impl HistoryStore {
         item: std::collections::HashMap<String, AttributeValue>,
     ) -> Result<T, StoreError> {
         let key = |item: &std::collections::HashMap<String, AttributeValue>, name: &str| {
-            item.get(name)
-                .and_then(|v| v.as_s().ok())
-                .cloned()
-                .unwrap_or_default()
+            item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
         };
         let where_ = format!("{} {}", key(&item, "pk"), key(&item, "sk"));
         serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {

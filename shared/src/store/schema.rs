@@ -47,27 +47,12 @@ pub struct TableDefinition {
 
 /// syncwarden's one table.
 pub const TABLE: TableDefinition = TableDefinition {
-    keys: [
-        Key {
-            name: PARTITION_KEY,
-            hash: true,
-        },
-        Key {
-            name: SORT_KEY,
-            hash: false,
-        },
-    ],
+    keys: [Key { name: PARTITION_KEY, hash: true }, Key { name: SORT_KEY, hash: false }],
     indexes: &[Index {
         name: STATUS_INDEX,
         keys: [
-            Key {
-                name: STATUS_INDEX_PK,
-                hash: true,
-            },
-            Key {
-                name: STATUS_INDEX_SK,
-                hash: false,
-            },
+            Key { name: STATUS_INDEX_PK, hash: true },
+            Key { name: STATUS_INDEX_SK, hash: false },
         ],
     }],
     ttl_attribute: TTL_ATTRIBUTE,
@@ -93,11 +78,7 @@ impl TableDefinition {
             .map(|k| {
                 KeySchemaElement::builder()
                     .attribute_name(k.name)
-                    .key_type(if k.hash {
-                        KeyType::Hash
-                    } else {
-                        KeyType::Range
-                    })
+                    .key_type(if k.hash { KeyType::Hash } else { KeyType::Range })
                     .build()
                     .map_err(StoreError::build)
             })
@@ -126,19 +107,12 @@ impl TableDefinition {
                 GlobalSecondaryIndex::builder()
                     .index_name(index.name)
                     .set_key_schema(Some(Self::key_schema(&index.keys)?))
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
                     .build()
                     .map_err(StoreError::build)?,
             );
         }
-        request
-            .send()
-            .await
-            .map_err(|e| StoreError::dynamo("CreateTable", name, e))?;
+        request.send().await.map_err(|e| StoreError::dynamo("CreateTable", name, e))?;
         client
             .update_time_to_live()
             .table_name(name)
@@ -165,10 +139,7 @@ impl TableDefinition {
         let key_schema = |line: &mut dyn FnMut(&str), indent: &str, keys: &[Key; 2]| {
             for key in keys {
                 line(&format!("{indent}- AttributeName: {}", key.name));
-                line(&format!(
-                    "{indent}  KeyType: {}",
-                    if key.hash { "HASH" } else { "RANGE" }
-                ));
+                line(&format!("{indent}  KeyType: {}", if key.hash { "HASH" } else { "RANGE" }));
             }
         };
         line(TEMPLATE_BEGIN);
@@ -216,15 +187,8 @@ impl TableDefinition {
     pub fn splice_into(&self, template: &str) -> Result<String, NoTableBlock> {
         let begin = template.find(TEMPLATE_BEGIN).ok_or(NoTableBlock)?;
         let end_marker = template[begin..].find(TEMPLATE_END).ok_or(NoTableBlock)? + begin;
-        let end = template[end_marker..]
-            .find('\n')
-            .map_or(template.len(), |i| end_marker + i + 1);
-        Ok(format!(
-            "{}{}{}",
-            &template[..begin],
-            self.to_cloudformation(),
-            &template[end..]
-        ))
+        let end = template[end_marker..].find('\n').map_or(template.len(), |i| end_marker + i + 1);
+        Ok(format!("{}{}{}", &template[..begin], self.to_cloudformation(), &template[end..]))
     }
 }
 
@@ -247,10 +211,7 @@ mod tests {
     fn splicing_replaces_only_the_block() {
         let stale = format!("Resources:\n{TEMPLATE_BEGIN}\n  Old: x\n{TEMPLATE_END}\n  Next: y\n");
         let fresh = TABLE.splice_into(&stale).unwrap();
-        assert_eq!(
-            fresh,
-            format!("Resources:\n{}  Next: y\n", TABLE.to_cloudformation())
-        );
+        assert_eq!(fresh, format!("Resources:\n{}  Next: y\n", TABLE.to_cloudformation()));
         assert_eq!(TABLE.splice_into("Resources: {}"), Err(NoTableBlock));
     }
 }

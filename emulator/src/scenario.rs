@@ -1,0 +1,532 @@
+//! The emulated world: connections, repository links, sync configurations, stack and
+//! repository sync state, sync blockers and pipelines. Plain serde data so tests, the admin API
+//! and scenario files all speak the same JSON.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Page size of every List operation when a scenario does not set one (AWS's usual default).
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+
+/// The only sync type CodeConnections has today; sync configurations default to it.
+pub const CFN_STACK_SYNC: &str = "CFN_STACK_SYNC";
+
+/// Everything the emulator answers from. Every collection is optional in JSON.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Scenario {
+    /// Default page size of every List operation; a request's MaxResults may only lower it.
+    pub page_size: usize,
+    pub connections: Vec<Connection>,
+    pub repository_links: Vec<RepositoryLink>,
+    pub sync_configurations: Vec<SyncConfiguration>,
+    /// Resource (stack) sync state, keyed by stack name.
+    pub stacks: BTreeMap<String, StackState>,
+    /// Repository sync state, keyed by `<repository link id>@<branch>`.
+    pub repository_syncs: BTreeMap<String, RepositorySync>,
+    /// Stacks whose `UpdateSyncBlocker` answers `RetryLatestCommitFailedException`.
+    pub retry_latest_commit_fails: Vec<String>,
+    pub pipelines: Vec<Pipeline>,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            page_size: DEFAULT_PAGE_SIZE,
+            connections: Vec::new(),
+            repository_links: Vec::new(),
+            sync_configurations: Vec::new(),
+            stacks: BTreeMap::new(),
+            repository_syncs: BTreeMap::new(),
+            retry_latest_commit_fails: Vec::new(),
+            pipelines: Vec::new(),
+        }
+    }
+}
+
+/// A CodeConnections connection (to GitHub, GitLab, ...).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Connection {
+    pub arn: String,
+    pub name: String,
+    pub provider_type: String,
+    pub owner_account_id: String,
+    /// `PENDING | AVAILABLE | ERROR` (passed through as is).
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_arn: Option<String>,
+}
+
+/// A repository link: one repository reachable through a connection.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RepositoryLink {
+    /// A UUID, as AWS uses.
+    pub id: String,
+    pub connection_arn: String,
+    pub owner_id: String,
+    pub repository_name: String,
+    pub provider_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_key_arn: Option<String>,
+}
+
+impl RepositoryLink {
+    /// The link's ARN, in the region and account of its connection (AWS derives it the same way).
+    pub fn arn(&self) -> String {
+        let parts: Vec<&str> = self.connection_arn.split(':').collect();
+        let (region, account) = match parts.as_slice() {
+            [_, _, _, region, account, ..] if !region.is_empty() && !account.is_empty() => {
+                (*region, *account)
+            }
+            _ => ("eu-west-1", "111122223333"),
+        };
+        format!("arn:aws:codeconnections:{region}:{account}:repository-link/{}", self.id)
+    }
+}
+
+/// A CloudFormation stack synced from a file on a branch of a linked repository.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncConfiguration {
+    /// The stack name.
+    pub resource_name: String,
+    pub repository_link_id: String,
+    pub branch: String,
+    /// The deployment file path in the repository.
+    pub config_file: String,
+    pub role_arn: String,
+    #[serde(default = "default_sync_type")]
+    pub sync_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publish_deployment_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger_resource_update_on: Option<String>,
+}
+
+fn default_sync_type() -> String {
+    CFN_STACK_SYNC.to_owned()
+}
+
+/// The sync state of one stack.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StackState {
+    /// The commit Git sync wants deployed (`DesiredState.Sha`).
+    pub desired_sha: String,
+    #[serde(default)]
+    pub latest_sync: Option<ResourceSyncAttempt>,
+    #[serde(default)]
+    pub latest_successful_sync: Option<ResourceSyncAttempt>,
+    /// Most recent blockers, active and resolved.
+    #[serde(default)]
+    pub blockers: Vec<SyncBlocker>,
+}
+
+/// One attempt to deploy a commit to a stack.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceSyncAttempt {
+    /// `FAILED | INITIATED | IN_PROGRESS | SUCCEEDED` or anything AWS adds later.
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    pub initial_sha: String,
+    pub target_sha: String,
+    #[serde(default)]
+    pub events: Vec<SyncEvent>,
+}
+
+/// One line of a sync's event log.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncEvent {
+    pub time: DateTime<Utc>,
+    pub event: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    #[serde(default)]
+    pub external_id: Option<String>,
+}
+
+/// A sync blocker: Git sync stops applying commits to the stack while one is ACTIVE.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncBlocker {
+    pub id: String,
+    /// AWS knows only `AUTOMATED`.
+    #[serde(rename = "type", default = "default_blocker_type")]
+    pub blocker_type: String,
+    /// `ACTIVE | RESOLVED`.
+    pub status: String,
+    pub created_reason: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub contexts: Vec<BlockerContext>,
+    #[serde(default)]
+    pub resolved_reason: Option<String>,
+    #[serde(default)]
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+fn default_blocker_type() -> String {
+    "AUTOMATED".to_owned()
+}
+
+/// A key/value detail attached to a blocker (opaque text, as AWS documents none).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlockerContext {
+    pub key: String,
+    pub value: String,
+}
+
+/// The latest sync of one branch of a linked repository.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RepositorySync {
+    /// `FAILED | INITIATED | IN_PROGRESS | SUCCEEDED | QUEUED`.
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    #[serde(default)]
+    pub events: Vec<SyncEvent>,
+}
+
+/// A CodePipeline pipeline with its current state and execution history.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Pipeline {
+    pub name: String,
+    pub version: i32,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    #[serde(default)]
+    pub stages: Vec<Stage>,
+    /// Newest first, as `ListPipelineExecutions` returns them.
+    #[serde(default)]
+    pub executions: Vec<PipelineExecution>,
+}
+
+/// A stage of a pipeline and its latest execution.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stage {
+    pub name: String,
+    /// The pipeline execution that last ran this stage (absent if it never ran).
+    #[serde(default)]
+    pub execution_id: Option<String>,
+    /// `Cancelled | InProgress | Failed | Stopped | Stopping | Succeeded | Skipped`.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default = "enabled")]
+    pub inbound_transition_enabled: bool,
+    #[serde(default)]
+    pub actions: Vec<Action>,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// An action of a stage and its latest execution.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    pub name: String,
+    #[serde(default)]
+    pub execution_id: Option<String>,
+    /// `InProgress | Abandoned | Succeeded | Failed` (absent if it never ran).
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub last_status_change: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub external_execution_id: Option<String>,
+    #[serde(default)]
+    pub external_execution_url: Option<String>,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub error_message: Option<String>,
+}
+
+/// One pipeline execution as `ListPipelineExecutions` summarises it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PipelineExecution {
+    pub id: String,
+    pub status: String,
+    #[serde(default)]
+    pub status_summary: Option<String>,
+    pub start_time: DateTime<Utc>,
+    pub last_update_time: DateTime<Utc>,
+    #[serde(default = "default_trigger_type")]
+    pub trigger_type: String,
+    #[serde(default)]
+    pub source_revisions: Vec<SourceRevision>,
+    #[serde(default = "default_execution_mode")]
+    pub execution_mode: String,
+    #[serde(default = "default_execution_type")]
+    pub execution_type: String,
+}
+
+fn default_trigger_type() -> String {
+    "WebhookV2".to_owned()
+}
+
+fn default_execution_mode() -> String {
+    "SUPERSEDED".to_owned()
+}
+
+fn default_execution_type() -> String {
+    "STANDARD".to_owned()
+}
+
+/// The source revision an execution ran with.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceRevision {
+    pub action_name: String,
+    #[serde(default)]
+    pub revision_id: Option<String>,
+    #[serde(default)]
+    pub revision_summary: Option<String>,
+    #[serde(default)]
+    pub revision_url: Option<String>,
+}
+
+/// Why a scenario file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioLoadError {
+    #[error("cannot read scenario file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid scenario file {path}: at `{at}`: {source}")]
+    Parse { path: PathBuf, at: String, source: serde_json::Error },
+}
+
+impl Scenario {
+    /// Reads a scenario from a JSON file; errors name the file and the JSON path of the fault.
+    pub fn from_file(path: &Path) -> Result<Scenario, ScenarioLoadError> {
+        let bytes = std::fs::read(path)
+            .map_err(|source| ScenarioLoadError::Read { path: path.to_owned(), source })?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| ScenarioLoadError::Parse {
+            path: path.to_owned(),
+            at: e.path().to_string(),
+            source: e.into_inner(),
+        })
+    }
+
+    /// The sync configuration of a stack for a sync type.
+    pub fn sync_configuration(
+        &self,
+        resource_name: &str,
+        sync_type: &str,
+    ) -> Option<&SyncConfiguration> {
+        self.sync_configurations
+            .iter()
+            .find(|c| c.resource_name == resource_name && c.sync_type == sync_type)
+    }
+
+    /// A repository link by id.
+    pub fn repository_link(&self, id: &str) -> Option<&RepositoryLink> {
+        self.repository_links.iter().find(|l| l.id == id)
+    }
+
+    /// A pipeline by name.
+    pub fn pipeline(&self, name: &str) -> Option<&Pipeline> {
+        self.pipelines.iter().find(|p| p.name == name)
+    }
+
+    /// The key of `repository_syncs` for a link and branch.
+    pub fn repository_sync_key(repository_link_id: &str, branch: &str) -> String {
+        format!("{repository_link_id}@{branch}")
+    }
+
+    /// A large, healthy fleet for benchmarks: one connection, one repository link per 50
+    /// stacks, one sync configuration and a SUCCEEDED latest sync per stack, no blockers,
+    /// and three pipelines.
+    pub fn fleet(stacks: usize) -> Scenario {
+        const ACCOUNT: &str = "111122223333";
+        const REGION: &str = "eu-west-1";
+        let base = Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).single().unwrap_or_default();
+        let connection_arn =
+            format!("arn:aws:codeconnections:{REGION}:{ACCOUNT}:connection/fleet-connection");
+        let mut scenario = Scenario {
+            connections: vec![Connection {
+                arn: connection_arn.clone(),
+                name: "github-fleet".to_owned(),
+                provider_type: "GitHub".to_owned(),
+                owner_account_id: ACCOUNT.to_owned(),
+                status: "AVAILABLE".to_owned(),
+                host_arn: None,
+            }],
+            ..Scenario::default()
+        };
+        let links = stacks.div_ceil(50);
+        for l in 0..links {
+            let id = format!("00000000-0000-4000-8000-{l:012}");
+            scenario.repository_links.push(RepositoryLink {
+                id: id.clone(),
+                connection_arn: connection_arn.clone(),
+                owner_id: "acme".to_owned(),
+                repository_name: format!("infra-repo-{l}"),
+                provider_type: "GitHub".to_owned(),
+                encryption_key_arn: None,
+            });
+            scenario.repository_syncs.insert(
+                Scenario::repository_sync_key(&id, "main"),
+                RepositorySync {
+                    status: "SUCCEEDED".to_owned(),
+                    started_at: base,
+                    events: Vec::new(),
+                },
+            );
+        }
+        for s in 0..stacks {
+            let name = format!("stack-{s:05}");
+            let link = &scenario.repository_links[s / 50];
+            let sha = format!("{:040x}", (s as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            scenario.sync_configurations.push(SyncConfiguration {
+                resource_name: name.clone(),
+                repository_link_id: link.id.clone(),
+                branch: "main".to_owned(),
+                config_file: format!("deploy/{name}.yaml"),
+                role_arn: format!("arn:aws:iam::{ACCOUNT}:role/git-sync"),
+                sync_type: CFN_STACK_SYNC.to_owned(),
+                publish_deployment_status: None,
+                trigger_resource_update_on: None,
+            });
+            let started_at = base + Duration::seconds(s as i64 % 3600);
+            let sync = ResourceSyncAttempt {
+                status: "SUCCEEDED".to_owned(),
+                started_at,
+                initial_sha: sha.clone(),
+                target_sha: sha.clone(),
+                events: vec![SyncEvent {
+                    time: started_at + Duration::seconds(30),
+                    event: "Stack update complete".to_owned(),
+                    event_type: "SYNC_SUCCEEDED".to_owned(),
+                    external_id: None,
+                }],
+            };
+            scenario.stacks.insert(
+                name,
+                StackState {
+                    desired_sha: sha,
+                    latest_sync: Some(sync.clone()),
+                    latest_successful_sync: Some(sync),
+                    blockers: Vec::new(),
+                },
+            );
+        }
+        for p in 0..3 {
+            let execution_id = format!("00000000-0000-4000-9000-{p:012}");
+            scenario.pipelines.push(Pipeline {
+                name: format!("fleet-release-{p}"),
+                version: 1,
+                created: base,
+                updated: base,
+                stages: ["Source", "Deploy"]
+                    .iter()
+                    .map(|stage| Stage {
+                        name: (*stage).to_owned(),
+                        execution_id: Some(execution_id.clone()),
+                        status: Some("Succeeded".to_owned()),
+                        inbound_transition_enabled: true,
+                        actions: vec![Action {
+                            name: (*stage).to_owned(),
+                            status: Some("Succeeded".to_owned()),
+                            last_status_change: Some(base + Duration::minutes(5)),
+                            ..Action::default()
+                        }],
+                    })
+                    .collect(),
+                executions: vec![PipelineExecution {
+                    id: execution_id,
+                    status: "Succeeded".to_owned(),
+                    status_summary: None,
+                    start_time: base,
+                    last_update_time: base + Duration::minutes(5),
+                    trigger_type: default_trigger_type(),
+                    source_revisions: Vec::new(),
+                    execution_mode: default_execution_mode(),
+                    execution_type: default_execution_type(),
+                }],
+            });
+        }
+        scenario
+    }
+}
+
+/// One page of a list: the items and the token of the next page.
+pub(crate) struct Page<'a, T> {
+    pub items: &'a [T],
+    pub next_token: Option<String>,
+}
+
+/// Why a pagination token was refused.
+#[derive(Debug)]
+pub(crate) struct BadToken;
+
+/// Cuts a list into pages. Tokens are opaque to clients; here they carry the offset.
+pub(crate) fn paginate<'a, T>(
+    items: &'a [T],
+    page_size: usize,
+    max_results: Option<i64>,
+    token: Option<&str>,
+) -> Result<Page<'a, T>, BadToken> {
+    let start = match token {
+        None => 0,
+        Some(t) => t
+            .strip_prefix("page-")
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n <= items.len())
+            .ok_or(BadToken)?,
+    };
+    // MaxResults may only lower the page size; 0 or less means "no preference".
+    let size = match max_results {
+        Some(m) if m > 0 => page_size.min(usize::try_from(m).unwrap_or(usize::MAX)),
+        _ => page_size,
+    }
+    .max(1);
+    let end = start.saturating_add(size).min(items.len());
+    let next_token = (end < items.len()).then(|| format!("page-{end}"));
+    Ok(Page { items: &items[start..end], next_token })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_cover_every_item_once() {
+        let items: Vec<u32> = (0..5).collect();
+        let mut seen = Vec::new();
+        let mut token = None;
+        loop {
+            let page = paginate(&items, 2, None, token.as_deref()).unwrap();
+            seen.extend_from_slice(page.items);
+            match page.next_token {
+                Some(t) => token = Some(t),
+                None => break,
+            }
+        }
+        assert_eq!(seen, items);
+        assert!(paginate(&items, 2, None, Some("bogus")).is_err());
+        assert!(paginate(&items, 2, None, Some("page-9")).is_err());
+        assert_eq!(paginate(&items, 3, Some(1), None).unwrap().items, &[0]);
+        assert_eq!(paginate(&items, 2, Some(10), None).unwrap().items, &[0, 1]);
+    }
+
+    #[test]
+    fn fleet_has_one_link_per_fifty_stacks() {
+        let s = Scenario::fleet(120);
+        assert_eq!(s.repository_links.len(), 3);
+        assert_eq!(s.sync_configurations.len(), 120);
+        assert_eq!(s.stacks.len(), 120);
+        assert!(s.stacks.values().all(|st| st.blockers.is_empty()));
+        assert_eq!(s.pipelines.len(), 3);
+    }
+
+    #[test]
+    fn link_arn_follows_its_connection() {
+        let link = RepositoryLink {
+            id: "abc".into(),
+            connection_arn: "arn:aws:codeconnections:us-east-1:999:connection/x".into(),
+            ..RepositoryLink::default()
+        };
+        assert_eq!(link.arn(), "arn:aws:codeconnections:us-east-1:999:repository-link/abc");
+    }
+}

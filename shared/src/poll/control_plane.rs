@@ -1,0 +1,345 @@
+//! The AWS control plane as the poller reads it: CodeConnections (Git sync) and CodePipeline,
+//! through the real SDK clients, turned into the plain snapshots of [`super::observe`].
+//!
+//! Every `NextToken` is followed (the SDK paginators where generated); throttling and 5xx are
+//! retried by the SDK's retry strategy before an error reaches the caller.
+
+use aws_sdk_codeconnections::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_codeconnections::types::SyncConfigurationType;
+use chrono::{DateTime, Utc};
+
+use super::observe::{Blocker, Connection, PipelineRun, RepositorySync, StackSync};
+use super::targets::{LinkInfo, SyncConfigInfo};
+use crate::ids::{Branch, PipelineName, RepositoryLinkId, StackName};
+use crate::observation::BlockerContext;
+use crate::status::{BlockerStatus, ConnectionStatus, SyncStatus};
+
+/// A control-plane call that failed (after the SDK's retries).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation} {subject}: {message}")]
+pub struct ApiError {
+    pub operation: &'static str,
+    pub subject: String,
+    /// The service's error code, when it answered (`ThrottlingException`, …).
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new<E, R>(
+        operation: &'static str,
+        subject: impl Into<String>,
+        error: SdkError<E, R>,
+    ) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        ApiError {
+            operation,
+            subject: subject.into(),
+            code: error.as_service_error().and_then(|e| e.code()).map(str::to_owned),
+            message: DisplayErrorContext(&error).to_string(),
+        }
+    }
+
+    fn invalid(operation: &'static str, subject: impl Into<String>, message: String) -> Self {
+        ApiError { operation, subject: subject.into(), code: None, message }
+    }
+
+    fn is_not_found(&self) -> bool {
+        matches!(
+            self.code.as_deref(),
+            Some("ResourceNotFoundException" | "PipelineNotFoundException")
+        )
+    }
+}
+
+fn time(value: &aws_smithy_types::DateTime) -> DateTime<Utc> {
+    DateTime::from_timestamp(value.secs(), value.subsec_nanos()).unwrap_or_default()
+}
+
+/// The two control-plane clients, built once per container.
+#[derive(Debug, Clone)]
+pub struct ControlPlane {
+    connections: aws_sdk_codeconnections::Client,
+    pipelines: aws_sdk_codepipeline::Client,
+}
+
+const CFN: SyncConfigurationType = SyncConfigurationType::CfnStackSync;
+
+impl ControlPlane {
+    /// A control plane over the two clients.
+    pub fn new(
+        connections: aws_sdk_codeconnections::Client,
+        pipelines: aws_sdk_codepipeline::Client,
+    ) -> Self {
+        ControlPlane { connections, pipelines }
+    }
+
+    /// Every repository link (`ListRepositoryLinks`, all pages).
+    pub async fn repository_links(&self) -> Result<Vec<LinkInfo>, ApiError> {
+        let mut pages = self.connections.list_repository_links().into_paginator().send();
+        let mut links = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| ApiError::new("ListRepositoryLinks", "", e))?;
+            for link in page.repository_links() {
+                let id = RepositoryLinkId::new(link.repository_link_id()).map_err(|e| {
+                    ApiError::invalid(
+                        "ListRepositoryLinks",
+                        link.repository_link_id(),
+                        e.to_string(),
+                    )
+                })?;
+                links.push(LinkInfo {
+                    id,
+                    connection_arn: link.connection_arn().to_owned(),
+                    repository: format!("{}/{}", link.owner_id(), link.repository_name()),
+                    provider: link.provider_type().as_str().to_owned(),
+                });
+            }
+        }
+        Ok(links)
+    }
+
+    /// A link's CloudFormation stack sync configurations (`ListSyncConfigurations`, all pages).
+    pub async fn sync_configurations(
+        &self,
+        link: &RepositoryLinkId,
+    ) -> Result<Vec<SyncConfigInfo>, ApiError> {
+        let mut pages = self
+            .connections
+            .list_sync_configurations()
+            .repository_link_id(link.as_str())
+            .sync_type(CFN)
+            .into_paginator()
+            .send();
+        let mut configs = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| ApiError::new("ListSyncConfigurations", link.as_str(), e))?;
+            for config in page.sync_configurations() {
+                let invalid = |e: crate::ids::IdError| {
+                    ApiError::invalid("ListSyncConfigurations", link.as_str(), e.to_string())
+                };
+                configs.push(SyncConfigInfo {
+                    stack: StackName::new(config.resource_name()).map_err(invalid)?,
+                    link: link.clone(),
+                    branch: Branch::new(config.branch()).map_err(invalid)?,
+                });
+            }
+        }
+        Ok(configs)
+    }
+
+    /// Every pipeline's name (`ListPipelines`, all pages).
+    pub async fn pipeline_names(&self) -> Result<Vec<PipelineName>, ApiError> {
+        let mut pages = self.pipelines.list_pipelines().into_paginator().items().send();
+        let mut names = Vec::new();
+        while let Some(summary) = pages.next().await {
+            let summary = summary.map_err(|e| ApiError::new("ListPipelines", "", e))?;
+            if let Some(name) = summary.name().and_then(|n| PipelineName::new(n).ok()) {
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// A stack's latest sync attempt; `None` when it has never synced.
+    pub async fn stack_sync(&self, stack: &StackName) -> Result<Option<StackSync>, ApiError> {
+        let result = self
+            .connections
+            .get_resource_sync_status()
+            .resource_name(stack.as_str())
+            .sync_type(CFN)
+            .send()
+            .await
+            .map_err(|e| ApiError::new("GetResourceSyncStatus", stack.as_str(), e));
+        let output = match result {
+            Ok(output) => output,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(latest) = output.latest_sync() else {
+            return Ok(None);
+        };
+        let revision = latest.target_revision();
+        Ok(Some(StackSync {
+            stack: stack.clone(),
+            status: SyncStatus::parse(latest.status().as_str()),
+            started_at: time(latest.started_at()),
+            last_event_at: latest.events().iter().map(|e| time(e.time())).max(),
+            target_sha: revision.map(|r| r.sha().to_owned()),
+            branch: revision.map(|r| r.branch().to_owned()),
+            repository: revision.map(|r| format!("{}/{}", r.owner_id(), r.repository_name())),
+            provider: revision.map(|r| r.provider_type().as_str().to_owned()),
+        }))
+    }
+
+    /// A stack's latest blockers, active and resolved (`GetSyncBlockerSummary`).
+    pub async fn blockers(&self, stack: &StackName) -> Result<Vec<Blocker>, ApiError> {
+        let result = self
+            .connections
+            .get_sync_blocker_summary()
+            .resource_name(stack.as_str())
+            .sync_type(CFN)
+            .send()
+            .await
+            .map_err(|e| ApiError::new("GetSyncBlockerSummary", stack.as_str(), e));
+        let output = match result {
+            Ok(output) => output,
+            Err(e) if e.is_not_found() => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let Some(summary) = output.sync_blocker_summary() else {
+            return Ok(Vec::new());
+        };
+        Ok(summary
+            .latest_blockers()
+            .iter()
+            .map(|b| Blocker {
+                id: b.id().to_owned(),
+                status: BlockerStatus::parse(b.status().as_str()),
+                reason: Some(b.created_reason().to_owned()).filter(|r| !r.is_empty()),
+                contexts: b
+                    .contexts()
+                    .iter()
+                    .map(|c| BlockerContext {
+                        key: c.key().to_owned(),
+                        value: c.value().to_owned(),
+                    })
+                    .collect(),
+                created_at: time(b.created_at()),
+                resolved_reason: b.resolved_reason().map(str::to_owned),
+                resolved_at: b.resolved_at().map(time),
+            })
+            .collect())
+    }
+
+    /// A repository branch's latest sync; `None` when it has never synced.
+    pub async fn repository_sync(
+        &self,
+        link: &RepositoryLinkId,
+        branch: &Branch,
+        repository: &str,
+    ) -> Result<Option<RepositorySync>, ApiError> {
+        let subject = format!("{link}@{branch}");
+        let result = self
+            .connections
+            .get_repository_sync_status()
+            .repository_link_id(link.as_str())
+            .branch(branch.as_str())
+            .sync_type(CFN)
+            .send()
+            .await
+            .map_err(|e| ApiError::new("GetRepositorySyncStatus", subject, e));
+        let output = match result {
+            Ok(output) => output,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(output.latest_sync().map(|latest| RepositorySync {
+            link: link.clone(),
+            branch: branch.clone(),
+            repository: repository.to_owned(),
+            status: SyncStatus::parse(latest.status().as_str()),
+            started_at: time(latest.started_at()),
+            last_event_at: latest.events().iter().map(|e| time(e.time())).max(),
+        }))
+    }
+
+    /// A pipeline's latest execution and, if an action of it failed, where and why.
+    pub async fn pipeline_run(
+        &self,
+        pipeline: &PipelineName,
+    ) -> Result<Option<PipelineRun>, ApiError> {
+        let result = self
+            .pipelines
+            .list_pipeline_executions()
+            .pipeline_name(pipeline.as_str())
+            .max_results(1)
+            .send()
+            .await
+            .map_err(|e| ApiError::new("ListPipelineExecutions", pipeline.as_str(), e));
+        let executions = match result {
+            Ok(output) => output,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(latest) = executions.pipeline_execution_summaries().first() else {
+            return Ok(None);
+        };
+        let (Some(execution_id), Some(status)) = (latest.pipeline_execution_id(), latest.status())
+        else {
+            return Ok(None);
+        };
+        let state = self
+            .pipelines
+            .get_pipeline_state()
+            .name(pipeline.as_str())
+            .send()
+            .await
+            .map_err(|e| ApiError::new("GetPipelineState", pipeline.as_str(), e))?;
+        // The failed action of this execution, as a person would say it.
+        let failure = state.stage_states().iter().find_map(|stage| {
+            let in_this_run =
+                stage.latest_execution().map(|e| e.pipeline_execution_id()) == Some(execution_id);
+            let failed = stage.action_states().iter().find(|a| {
+                a.latest_execution().and_then(|e| e.status()).map(|s| s.as_str()) == Some("Failed")
+            })?;
+            let details = failed.latest_execution().and_then(|e| e.error_details());
+            in_this_run.then(|| {
+                let mut text = format!(
+                    "stage {} / action {}",
+                    stage.stage_name().unwrap_or("?"),
+                    failed.action_name().unwrap_or("?")
+                );
+                if let Some(details) = details {
+                    text.push_str(&format!(
+                        ": {} — {}",
+                        details.code().unwrap_or("error"),
+                        details.message().unwrap_or_default()
+                    ));
+                }
+                text
+            })
+        });
+        let revision = latest.source_revisions().first();
+        Ok(Some(PipelineRun {
+            pipeline: pipeline.clone(),
+            execution_id: execution_id.to_owned(),
+            status: status.as_str().to_owned(),
+            last_update_at: latest
+                .last_update_time()
+                .or(latest.start_time())
+                .map(time)
+                .unwrap_or_default(),
+            revision: revision.and_then(|r| r.revision_id()).map(str::to_owned),
+            revision_summary: revision.and_then(|r| r.revision_summary()).map(str::to_owned),
+            trigger: latest.trigger().and_then(|t| t.trigger_type()).map(|t| t.as_str().to_owned()),
+            failure,
+        }))
+    }
+
+    /// A connection's status (`GetConnection`).
+    pub async fn connection(&self, arn: &str) -> Result<Connection, ApiError> {
+        let output = self
+            .connections
+            .get_connection()
+            .connection_arn(arn)
+            .send()
+            .await
+            .map_err(|e| ApiError::new("GetConnection", arn, e))?;
+        let connection = output.connection();
+        Ok(Connection {
+            arn: arn.to_owned(),
+            name: connection.and_then(|c| c.connection_name()).map(str::to_owned),
+            provider: connection.and_then(|c| c.provider_type()).map(|p| p.as_str().to_owned()),
+            status: connection
+                .and_then(|c| c.connection_status())
+                .map_or(ConnectionStatus::Unknown("MISSING".into()), |s| {
+                    ConnectionStatus::parse(s.as_str())
+                }),
+        })
+    }
+}

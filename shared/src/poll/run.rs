@@ -1,0 +1,366 @@
+//! One poll: discover the fleet, read what AWS says about each target, record what the events
+//! missed, and stop cleanly before the deadline so the next poll resumes where this one stopped.
+
+use std::collections::HashMap;
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Duration, Utc};
+use futures_util::{StreamExt, future, stream};
+use serde::Serialize;
+
+use super::control_plane::{ApiError, ControlPlane};
+use super::emit::{BlockerDetected, BlockerEmitter};
+use super::observe::{self, ObserveError};
+use super::targets::{PipelineFilter, Target, plan, remaining};
+use crate::config::{ConfigError, Env};
+use crate::ids::ResourceId;
+use crate::observation::Observation;
+use crate::reconcile::ResourceState;
+use crate::store::{Appended, HistoryStore, PollFailure, StateFilter, StateWrite, StoreError};
+
+/// How the poller behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollConfig {
+    /// Targets polled at once.
+    pub concurrency: usize,
+    /// A sync running longer than this is flagged stuck.
+    pub stuck_after: Duration,
+    /// Which pipelines to watch.
+    pub pipelines: PipelineFilter,
+    /// No target is started with less than this left before the deadline, so the ones in
+    /// flight finish and the resume point is saved.
+    pub stop_margin: StdDuration,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig {
+            concurrency: 8,
+            stuck_after: Duration::minutes(60),
+            pipelines: PipelineFilter::all(),
+            stop_margin: StdDuration::from_secs(10),
+        }
+    }
+}
+
+impl PollConfig {
+    /// `POLL_CONCURRENCY` (8), `STUCK_AFTER_MINUTES` (60), `WATCH_PIPELINES` (`*`),
+    /// `POLL_STOP_MARGIN_SECONDS` (10).
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let defaults = PollConfig::default();
+        Ok(PollConfig {
+            concurrency: env.number("POLL_CONCURRENCY", 8, 1..=64)? as usize,
+            stuck_after: Duration::minutes(i64::from(env.number(
+                "STUCK_AFTER_MINUTES",
+                60,
+                1..=10_080,
+            )?)),
+            pipelines: env
+                .raw("WATCH_PIPELINES")
+                .map_or(defaults.pipelines, |p| PipelineFilter::parse(&p)),
+            stop_margin: StdDuration::from_secs(u64::from(env.number(
+                "POLL_STOP_MARGIN_SECONDS",
+                10,
+                0..=300,
+            )?)),
+        })
+    }
+}
+
+/// What one poll did: the Lambda function's response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PollReport {
+    /// Targets in the sweep (the whole fleet as discovered).
+    pub targets: usize,
+    /// Where this poll resumed an unfinished sweep.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_after: Option<String>,
+    /// Targets polled by this run.
+    pub polled: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<String>,
+    /// Whether the sweep reached its end (else the next poll resumes after `last`).
+    pub complete: bool,
+    /// What the poll found that no event had reported: `resource: change`.
+    pub recorded: Vec<String>,
+    /// DynamoDB writes of resource states.
+    pub state_writes: usize,
+    /// "Sync Blocker Detected" events put on the bus.
+    pub blockers_emitted: Vec<String>,
+    /// Targets that could not be polled, and why.
+    pub failures: Vec<PollFailure>,
+}
+
+/// A poll that could not run at all (the next scheduled poll tries again).
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("discovery failed: {0}")]
+    Discovery(ApiError),
+}
+
+impl From<PollError> for lambda_runtime::Diagnostic {
+    fn from(error: PollError) -> Self {
+        let error_type = match &error {
+            PollError::Store(_) => "Retryable.StoreFailure",
+            PollError::Discovery(_) => "Retryable.DiscoveryFailure",
+        };
+        lambda_runtime::Diagnostic {
+            error_type: error_type.into(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// Why one target could not be polled.
+#[derive(Debug, thiserror::Error)]
+enum TargetError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Observe(#[from] ObserveError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What polling one target recorded.
+#[derive(Debug, Default)]
+struct TargetOutcome {
+    recorded: Vec<String>,
+    state_writes: usize,
+    emitted: Vec<String>,
+}
+
+/// The poller: the control plane to read, the history to write, the bus to tell.
+#[derive(Debug, Clone)]
+pub struct Poller {
+    control: ControlPlane,
+    store: HistoryStore,
+    emitter: Option<BlockerEmitter>,
+    config: PollConfig,
+}
+
+/// The deadline of a Lambda invocation (epoch milliseconds) as an `Instant`.
+pub fn deadline_from_epoch_ms(deadline_ms: u64) -> Instant {
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+    Instant::now() + StdDuration::from_millis(deadline_ms.saturating_sub(now_ms))
+}
+
+impl Poller {
+    /// A poller; without an emitter, new blockers are recorded but not announced.
+    pub fn new(
+        control: ControlPlane,
+        store: HistoryStore,
+        emitter: Option<BlockerEmitter>,
+        config: PollConfig,
+    ) -> Self {
+        Poller { control, store, emitter, config }
+    }
+
+    /// Polls until the sweep ends or `deadline` (minus the stop margin) is near.
+    pub async fn run(&self, deadline: Instant) -> Result<PollReport, PollError> {
+        let now = Utc::now();
+        let bookkeeping = self.store.poller_state().await?;
+        let mut states: HashMap<ResourceId, ResourceState> = self
+            .store
+            .states(StateFilter::All)
+            .await?
+            .into_iter()
+            .map(|s| (s.resource.clone(), s))
+            .collect();
+        let (targets, mut failures) = self.discover(now).await?;
+        let pending = remaining(&targets, bookkeeping.resume_after.as_deref());
+        let time_left =
+            || deadline.saturating_duration_since(Instant::now()) > self.config.stop_margin;
+
+        // Targets start in order and every started one finishes: what ran is a prefix of
+        // `pending`, so the resume point is simply the last one started.
+        let mut results: Vec<(&Target, Result<TargetOutcome, TargetError>)> = stream::iter(pending)
+            .take_while(|_| future::ready(time_left()))
+            .map(|target| {
+                let state = states.get(&target.resource()).cloned();
+                async move { (target, self.poll(target, state, now).await) }
+            })
+            .buffer_unordered(self.config.concurrency)
+            .collect()
+            .await;
+        let polled = results.len();
+
+        // One more try for what failed (throttling that outlasted the SDK's retries, …).
+        let retry: Vec<&Target> =
+            results.iter().filter(|(_, r)| r.is_err()).map(|(t, _)| *t).collect();
+        if !retry.is_empty() {
+            states = self
+                .store
+                .states(StateFilter::All)
+                .await?
+                .into_iter()
+                .map(|s| (s.resource.clone(), s))
+                .collect();
+            let retried: Vec<(&Target, Result<TargetOutcome, TargetError>)> = stream::iter(retry)
+                .take_while(|_| future::ready(time_left()))
+                .map(|target| {
+                    let state = states.get(&target.resource()).cloned();
+                    async move { (target, self.poll(target, state, now).await) }
+                })
+                .buffer_unordered(self.config.concurrency)
+                .collect()
+                .await;
+            for (target, result) in retried {
+                if let Some(slot) = results.iter_mut().find(|(t, _)| *t == target) {
+                    slot.1 = result;
+                }
+            }
+        }
+
+        let mut report = PollReport {
+            targets: targets.len(),
+            resumed_after: bookkeeping.resume_after.clone(),
+            polled,
+            first: pending.first().filter(|_| polled > 0).map(Target::key),
+            last: polled.checked_sub(1).map(|i| pending[i].key()),
+            complete: polled == pending.len(),
+            ..PollReport::default()
+        };
+        for (target, result) in results {
+            let key = target.key();
+            match result {
+                Ok(outcome) => {
+                    report.recorded.extend(outcome.recorded);
+                    report.state_writes += outcome.state_writes;
+                    report.blockers_emitted.extend(outcome.emitted);
+                    if bookkeeping.failures.contains_key(&key) {
+                        self.store.clear_poll_failure(&key).await?;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(target = %key, error = %error, "target not polled");
+                    failures.push(PollFailure { target: key, error: error.to_string(), at: now });
+                }
+            }
+        }
+        for failure in &failures {
+            self.store.save_poll_failure(failure).await?;
+        }
+        report.failures = failures;
+        match (report.complete, &bookkeeping.resume_after) {
+            (true, Some(_)) => self.store.save_resume_point(None).await?,
+            (true, None) => {}
+            (false, _) => self.store.save_resume_point(report.last.as_deref()).await?,
+        }
+        tracing::info!(
+            targets = report.targets,
+            polled = report.polled,
+            complete = report.complete,
+            recorded = report.recorded.len(),
+            state_writes = report.state_writes,
+            failures = report.failures.len(),
+            "poll finished"
+        );
+        Ok(report)
+    }
+
+    /// Every target of the sweep; a link whose configurations cannot be listed is a failure,
+    /// not the end of the poll.
+    async fn discover(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<Target>, Vec<PollFailure>), PollError> {
+        let (links, pipelines) =
+            tokio::join!(self.control.repository_links(), self.control.pipeline_names());
+        let links = links.map_err(PollError::Discovery)?;
+        let pipelines = pipelines.map_err(PollError::Discovery)?;
+        let listed: Vec<_> = stream::iter(&links)
+            .map(|link| async move { (link, self.control.sync_configurations(&link.id).await) })
+            .buffer_unordered(self.config.concurrency)
+            .collect()
+            .await;
+        let mut configs = Vec::new();
+        let mut failures = Vec::new();
+        for (link, result) in listed {
+            match result {
+                Ok(found) => configs.extend(found),
+                Err(error) => failures.push(PollFailure {
+                    target: format!("repository-link/{}", link.id),
+                    error: error.to_string(),
+                    at: now,
+                }),
+            }
+        }
+        Ok((plan(&links, &configs, &pipelines, &self.config.pipelines), failures))
+    }
+
+    /// Reads one target and records what changed.
+    async fn poll(
+        &self,
+        target: &Target,
+        state: Option<ResourceState>,
+        now: DateTime<Utc>,
+    ) -> Result<TargetOutcome, TargetError> {
+        let observations = match target {
+            Target::Stack { stack, branch, repository, provider } => {
+                let (sync, blockers) =
+                    tokio::join!(self.control.stack_sync(stack), self.control.blockers(stack));
+                let mut observations = Vec::new();
+                if let Some(mut sync) = sync? {
+                    sync.branch.get_or_insert_with(|| branch.to_string());
+                    sync.repository.get_or_insert_with(|| repository.clone());
+                    sync.provider.get_or_insert_with(|| provider.clone());
+                    observations.push(observe::stack_sync(&sync, now, self.config.stuck_after)?);
+                }
+                observations.extend(observe::blockers(stack, &blockers?)?);
+                observations
+            }
+            Target::Repository { link, branch, repository } => {
+                match self.control.repository_sync(link, branch, repository).await? {
+                    Some(sync) => vec![observe::repository_sync(&sync)?],
+                    None => Vec::new(),
+                }
+            }
+            Target::Pipeline(name) => match self.control.pipeline_run(name).await? {
+                Some(run) => vec![observe::pipeline_run(&run)?],
+                None => Vec::new(),
+            },
+            Target::Connection { arn, .. } => {
+                vec![observe::connection(&self.control.connection(arn).await?, now)?]
+            }
+        };
+        self.record(observations, state).await
+    }
+
+    /// Records a target's observations in order, announcing each new ACTIVE blocker first:
+    /// if the announcement fails the blocker is not recorded, so the next poll tries again.
+    async fn record(
+        &self,
+        observations: Vec<Observation>,
+        mut state: Option<ResourceState>,
+    ) -> Result<TargetOutcome, TargetError> {
+        let mut outcome = TargetOutcome::default();
+        for observation in observations {
+            if observe::is_new_active_blocker(state.as_ref(), &observation)
+                && let Some(emitter) = &self.emitter
+                && let Some(detail) =
+                    BlockerDetected::from_observation(&observation, state.as_ref())
+            {
+                emitter.emit(&detail).await?;
+                outcome.emitted.push(format!("{}/{}", detail.stack, detail.blocker_id));
+            }
+            let (recorded, after) = self.store.record_on(&observation, state).await?;
+            state = after;
+            if recorded.history == Appended::New {
+                outcome.recorded.push(format!(
+                    "{}: {}",
+                    observation.resource,
+                    observation.change.label()
+                ));
+            }
+            if recorded.state == StateWrite::Written {
+                outcome.state_writes += 1;
+            }
+        }
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,226 @@
+//! The poller against the control-plane emulator and moto's DynamoDB, with the real SDK clients.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use shared::events::EventFamily;
+use shared::ids::ResourceId;
+use shared::observation::ObservedBy;
+use shared::poll::{BlockerEmitter, PollConfig, PollReport, Poller};
+use shared::status::Health;
+use shared::store::StateFilter;
+use syncwarden_emulator::{Emulator, Faults, Scenario};
+use syncwarden_tests::{Fixture, control_plane, fixture, sample};
+
+fn demo_scenario() -> Scenario {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../emulator/scenarios/demo.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn resource(id: &str) -> ResourceId {
+    id.parse().unwrap()
+}
+
+fn poller(emulator: &Emulator, f: &Fixture, config: PollConfig) -> Poller {
+    Poller::new(control_plane(&emulator.url()), f.store.clone(), None, config)
+}
+
+async fn poll(poller: &Poller) -> PollReport {
+    poller.run(Instant::now() + Duration::from_secs(60)).await.unwrap()
+}
+
+fn config() -> PollConfig {
+    PollConfig { stop_margin: Duration::ZERO, ..PollConfig::default() }
+}
+
+#[tokio::test]
+async fn discovery_follows_every_page_and_polls_every_target() {
+    let mut scenario = Scenario::fleet(120);
+    scenario.page_size = 7;
+    let emulator = Emulator::start(scenario).await.unwrap();
+    let f = fixture("poll-discovery").await;
+    let report = poll(&poller(&emulator, &f, config())).await;
+    // 120 stacks + 3 repository branches (one link per 50 stacks) + 1 connection + pipelines.
+    let pipelines = emulator.scenario().pipelines.len();
+    assert_eq!(report.targets, 120 + 3 + 1 + pipelines, "{report:?}");
+    assert!(report.complete && report.failures.is_empty(), "{report:?}");
+    let states = f.store.states(StateFilter::All).await.unwrap();
+    let stacks = states.iter().filter(|s| s.resource.to_string().starts_with("stack/")).count();
+    assert_eq!(stacks, 120);
+    let calls = emulator.calls();
+    assert!(calls["ListSyncConfigurations"] >= 120 / 7, "pages followed: {calls:?}");
+}
+
+#[tokio::test]
+async fn a_transition_events_missed_is_recorded_as_found_by_poll() {
+    let emulator = Emulator::start(demo_scenario()).await.unwrap();
+    let f = fixture("poll-missed").await;
+    // The events said payments-api was in progress; the failure event never arrived.
+    let recorder = shared::Recorder::new(f.store.clone(), EventFamily::ALL);
+    recorder.record(&sample("codeconnections/resource-sync-in-progress.json")).await.unwrap();
+
+    let report = poll(&poller(&emulator, &f, config())).await;
+    assert!(
+        report.recorded.contains(&"stack/payments-api: git sync FAILED".to_owned()),
+        "{report:?}"
+    );
+    let state = f.store.state(&resource("payments-api")).await.unwrap().unwrap();
+    assert_eq!(state.health, Health::Failing);
+    let history = f.store.history(&resource("payments-api"), 10).await.unwrap();
+    let found: Vec<(String, ObservedBy)> =
+        history.iter().map(|e| (e.observation.change.label(), e.observation.observed_by)).collect();
+    assert_eq!(
+        found,
+        [
+            ("blocker e7a3c1d9-4b2f-4f6e-8a1d-5c9b0e2f7a31 ACTIVE".to_owned(), ObservedBy::Poll),
+            ("git sync FAILED".to_owned(), ObservedBy::Poll),
+            ("git sync IN_PROGRESS".to_owned(), ObservedBy::Event),
+        ],
+        "newest first"
+    );
+}
+
+#[tokio::test]
+async fn a_second_poll_with_nothing_changed_writes_nothing() {
+    let emulator = Emulator::start(demo_scenario()).await.unwrap();
+    let f = fixture("poll-steady").await;
+    let poller = poller(&emulator, &f, config());
+    let first = poll(&poller).await;
+    assert!(first.state_writes > 0);
+
+    f.ops.reset();
+    let second = poll(&poller).await;
+    assert!(second.recorded.is_empty() && second.state_writes == 0, "{second:?}");
+    assert_eq!(f.ops.writes(), 0, "a steady-state poll makes zero DynamoDB writes");
+    assert_eq!(f.ops.count("GetItem"), 0, "states come from one status-index query");
+}
+
+#[tokio::test]
+async fn a_sync_in_progress_too_long_is_flagged_stuck() {
+    let emulator = Emulator::start(demo_scenario()).await.unwrap();
+    let f = fixture("poll-stuck").await;
+    poll(&poller(&emulator, &f, config())).await;
+    let state = f.store.state(&resource("search-index")).await.unwrap().unwrap();
+    assert_eq!(state.health, Health::Failing);
+    assert_eq!(state.summary(), "git sync IN_PROGRESS (stuck)");
+
+    // Well under the threshold, the same sync is only in progress.
+    let f = fixture("poll-not-stuck").await;
+    let patient = PollConfig { stuck_after: chrono::Duration::days(3650), ..config() };
+    poll(&poller(&emulator, &f, patient)).await;
+    let state = f.store.state(&resource("search-index")).await.unwrap().unwrap();
+    assert_eq!(state.health, Health::InProgress);
+}
+
+#[tokio::test]
+async fn a_blocker_appears_is_announced_once_and_later_resolves() {
+    let emulator = Emulator::start(demo_scenario()).await.unwrap();
+    let f = fixture("poll-blocker").await;
+    let bus = syncwarden_tests::blocker_bus("poll-blocker").await;
+    let emitter = BlockerEmitter::new(syncwarden_tests::eventbridge(), bus.name.clone());
+    let poller =
+        Poller::new(control_plane(&emulator.url()), f.store.clone(), Some(emitter), config());
+    emulator.update(|s| s.stacks.get_mut("network-core").unwrap().blockers.clear());
+    let first = poll(&poller).await;
+    // payments-api starts with an active blocker in the demo scenario: announced on first sight.
+    assert_eq!(first.blockers_emitted, ["payments-api/e7a3c1d9-4b2f-4f6e-8a1d-5c9b0e2f7a31"]);
+    assert_eq!(bus.received().await.len(), 1);
+
+    // A blocker appears on network-core.
+    let created = Utc.with_ymd_and_hms(2026, 11, 20, 11, 0, 0).unwrap();
+    emulator.update(|s| {
+        s.stacks.get_mut("network-core").unwrap().blockers.push(
+            syncwarden_emulator::scenario::SyncBlocker {
+                id: "blk-net-1".into(),
+                blocker_type: "AUTOMATED".into(),
+                status: "ACTIVE".into(),
+                created_reason:
+                    "Resource sync failed: stack network-core was updated outside Git sync".into(),
+                created_at: created,
+                contexts: vec![syncwarden_emulator::scenario::BlockerContext {
+                    key: "StackStatus".into(),
+                    value: "UPDATE_COMPLETE".into(),
+                }],
+                resolved_reason: None,
+                resolved_at: None,
+            },
+        )
+    });
+    let found = poll(&poller).await;
+    assert_eq!(found.recorded, ["stack/network-core: blocker blk-net-1 ACTIVE"]);
+    assert_eq!(found.blockers_emitted, ["network-core/blk-net-1"]);
+    let state = f.store.state(&resource("network-core")).await.unwrap().unwrap();
+    assert_eq!(state.health, Health::Failing);
+    assert_eq!(state.active_blockers().count(), 1);
+
+    // The event reached the bus: a rule on it delivered it to a queue.
+    let events = bus.received().await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["detail-type"], "Sync Blocker Detected");
+    assert_eq!(events[0]["source"], "syncwarden.poller");
+    assert_eq!(events[0]["detail"]["stack"], "network-core");
+    assert_eq!(events[0]["detail"]["blockerId"], "blk-net-1");
+    assert_eq!(events[0]["detail"]["contexts"][0]["value"], "UPDATE_COMPLETE");
+
+    // Seen again: nothing recorded, nothing announced.
+    let again = poll(&poller).await;
+    assert!(again.recorded.is_empty() && again.blockers_emitted.is_empty(), "{again:?}");
+
+    // Resolved.
+    emulator.update(|s| {
+        let blocker = &mut s.stacks.get_mut("network-core").unwrap().blockers[0];
+        blocker.status = "RESOLVED".into();
+        blocker.resolved_reason = Some("Retried latest commit".into());
+        blocker.resolved_at = Some(created + chrono::Duration::minutes(20));
+    });
+    let resolved = poll(&poller).await;
+    assert_eq!(resolved.recorded, ["stack/network-core: blocker blk-net-1 RESOLVED"]);
+    let state = f.store.state(&resource("network-core")).await.unwrap().unwrap();
+    assert_eq!(state.health, Health::Healthy);
+    let history = f.store.history(&resource("network-core"), 10).await.unwrap();
+    assert_eq!(history[0].observation.change.note().as_deref(), Some("Retried latest commit"));
+}
+
+#[tokio::test]
+async fn heavy_throttling_and_server_errors_still_cover_every_resource() {
+    let emulator = Emulator::start(Scenario::fleet(60)).await.unwrap();
+    emulator.set_faults(Faults {
+        latency_ms: 0,
+        throttle_rate: 0.3,
+        error_rate: 0.05,
+        seed: Some(7),
+    });
+    let f = fixture("poll-faults").await;
+    let report = poll(&poller(&emulator, &f, config())).await;
+    assert!(report.complete, "{report:?}");
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    let tracked = f.store.states(StateFilter::All).await.unwrap();
+    assert_eq!(tracked.len(), report.targets, "every target has a state");
+    let calls: u64 = emulator.calls().values().sum();
+    assert!(calls > 2 * 60, "faults were retried: {calls} calls");
+}
+
+#[tokio::test]
+async fn a_deadline_mid_fleet_resumes_on_the_next_run_without_gaps_or_repeats() {
+    let emulator = Emulator::start(Scenario::fleet(40)).await.unwrap();
+    emulator.set_faults(Faults { latency_ms: 25, ..Faults::default() });
+    let f = fixture("poll-deadline").await;
+    let poller = poller(&emulator, &f, PollConfig { concurrency: 2, ..config() });
+
+    let first = poller.run(Instant::now() + Duration::from_millis(400)).await.unwrap();
+    assert!(!first.complete && first.polled > 0, "{first:?}");
+    assert_eq!(first.resumed_after, None);
+
+    let second = poll(&poller).await;
+    assert!(second.complete, "{second:?}");
+    assert_eq!(second.resumed_after, first.last, "resumes right after the last target polled");
+    assert_eq!(first.polled + second.polled, first.targets, "no gaps, no repeats");
+    let calls = emulator.calls();
+    assert_eq!(calls["GetResourceSyncStatus"], 40, "each stack read once: {calls:?}");
+    assert_eq!(calls["GetSyncBlockerSummary"], 40);
+
+    // The sweep is done: the next poll starts from the beginning again.
+    let third = poll(&poller).await;
+    assert_eq!((third.resumed_after, third.polled), (None, third.targets));
+}
