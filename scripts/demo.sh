@@ -3,21 +3,25 @@
 #
 # Starts moto's server (DynamoDB), creates the table from the one schema, runs every event in
 # events/ (or $EVENTS) through the real function binaries by the Lambda Runtime API
-# (`cargo lambda watch` + `cargo lambda invoke`), in event-time order, then prints each
-# resource's current state and history with the `syncwarden` CLI. Stops everything it started.
+# (`cargo lambda watch` + `cargo lambda invoke`), in event-time order. Then the control-plane
+# emulator starts with a scenario (emulator/scenarios/demo.json, or $SCENARIO) and one poll runs
+# through the real poller binary. Finally it prints each resource's current state and history
+# with the `syncwarden` CLI. Stops everything it started.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 EVENTS=${EVENTS:-events}
+SCENARIO=${SCENARIO:-emulator/scenarios/demo.json}
 TABLE=syncwarden-demo
+BUS=syncwarden-demo-events
 [ -d "$EVENTS" ] || [ -f "$EVENTS" ] || { echo "EVENTS=$EVENTS: no such file or directory" >&2; exit 2; }
 
 ensure_venv demo
 loopback_env
 export PATH="$VENV/bin:$PATH"   # cargo-lambda (and the zig it brings) from the venv
 
-log "building the functions and the CLI"
-cargo build --quiet -p sync-events -p pipeline-events -p syncwarden-cli
+log "building the functions, the CLI and the emulator"
+cargo build --quiet -p sync-events -p pipeline-events -p poller -p syncwarden-cli -p syncwarden-emulator
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 syncwarden() { "$TARGET_DIR/debug/syncwarden" "$@"; }
 
@@ -25,11 +29,32 @@ start_moto
 export AWS_ENDPOINT_URL="$MOTO_ENDPOINT" TABLE_NAME="$TABLE"
 syncwarden init
 
+EMULATOR_PORT=$(free_port)
+start_bg "$STATE_DIR/emulator.log" "$TARGET_DIR/debug/syncwarden-emulator" --scenario "$SCENARIO" --port "$EMULATOR_PORT"
+EMULATOR="http://127.0.0.1:$EMULATOR_PORT"
+wait_http "$EMULATOR/admin/calls" 30 || { cat "$STATE_DIR/emulator.log" >&2; exit 1; }
+log "control-plane emulator (CodeConnections, CodePipeline) on $EMULATOR, scenario $SCENARIO"
+
+# The poller announces new blockers on this bus; a rule copies them to a queue we read back.
+"$VENV/bin/python" - "$MOTO_ENDPOINT" "$BUS" <<'PY'
+import boto3, sys
+endpoint, bus = sys.argv[1], sys.argv[2]
+events = boto3.client("events", endpoint_url=endpoint)
+sqs = boto3.client("sqs", endpoint_url=endpoint)
+events.create_event_bus(Name=bus)
+queue = sqs.create_queue(QueueName=bus)["QueueUrl"]
+arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+events.put_rule(Name=bus, EventBusName=bus, EventPattern='{"source": ["syncwarden.poller"]}')
+events.put_targets(Rule=bus, EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
+PY
+
 LAMBDA_PORT=$(free_port)
 log "Lambda Runtime API (cargo lambda watch) on 127.0.0.1:$LAMBDA_PORT"
-start_bg "$STATE_DIR/lambda.log" cargo lambda watch --ignore-changes --quiet \
+# --timeout: the invocation deadline the functions see (the poller stops before it).
+start_bg "$STATE_DIR/lambda.log" cargo lambda watch --ignore-changes --quiet --timeout 120 \
   --invoke-address 127.0.0.1 --invoke-port "$LAMBDA_PORT" \
-  --env-var "TABLE_NAME=$TABLE,AWS_ENDPOINT_URL=$MOTO_ENDPOINT,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,AWS_SESSION_TOKEN=testing,AWS_EC2_METADATA_DISABLED=true,RUST_LOG=info"
+  --env-var "TABLE_NAME=$TABLE,AWS_ENDPOINT_URL=$MOTO_ENDPOINT,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,AWS_SESSION_TOKEN=testing,AWS_EC2_METADATA_DISABLED=true,RUST_LOG=info" \
+  --env-var "AWS_ENDPOINT_URL_CODECONNECTIONS=$EMULATOR,AWS_ENDPOINT_URL_CODEPIPELINE=$EMULATOR,EVENT_BUS_NAME=$BUS,STUCK_AFTER_MINUTES=60,POLL_STOP_MARGIN_SECONDS=2"
 wait_http "http://127.0.0.1:$LAMBDA_PORT/" 120 || { cat "$STATE_DIR/lambda.log" >&2; exit 1; }
 
 invoke() { # function, event file → prints one line: the function's answer or its error
@@ -92,6 +117,37 @@ if [ "$EVENTS" = events ]; then
   log "an event for the wrong function: names source and detail-type"
   invoke sync-events events/codepipeline/pipeline-failed.json
 fi
+
+log "one poll (the poller function, on its schedule event): what the events missed"
+POLL=$(cargo lambda invoke poller --invoke-address 127.0.0.1 --invoke-port "$LAMBDA_PORT" \
+         --data-file events/schedule/scheduled-event.json --output-format json)
+"$VENV/bin/python" - "$POLL" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+print(f"  polled {r['polled']} of {r['targets']} targets (sweep complete: {r['complete']}), "
+      f"{r['state_writes']} state writes, {len(r['failures'])} failures")
+for line in r["recorded"]:
+    print(f"  found  {line}")
+for blocker in r["blockers_emitted"]:
+    print(f"  announced Sync Blocker Detected: {blocker}")
+PY
+"$VENV/bin/python" - "$MOTO_ENDPOINT" "$BUS" <<'PY'
+import boto3, json, sys
+sqs = boto3.client("sqs", endpoint_url=sys.argv[1])
+queue = sqs.get_queue_url(QueueName=sys.argv[2])["QueueUrl"]
+for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+    e = json.loads(m["Body"])
+    d = e["detail"]
+    print(f"  on the bus: {e['detail-type']} {d['stack']} {d['blockerId']}: {d.get('reason', '')}")
+PY
+log "a second poll with nothing changed: no writes"
+POLL=$(cargo lambda invoke poller --invoke-address 127.0.0.1 --invoke-port "$LAMBDA_PORT" \
+         --data-file events/schedule/scheduled-event.json --output-format json)
+"$VENV/bin/python" - "$POLL" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+print(f"  polled {r['polled']} targets, found {len(r['recorded'])} new, {r['state_writes']} state writes")
+PY
 
 log "current state (syncwarden status)"
 syncwarden status

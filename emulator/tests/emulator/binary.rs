@@ -17,7 +17,7 @@ fn demo_scenario_loads() {
     assert_eq!(payments.latest_sync.as_ref().unwrap().status, "FAILED");
     assert_eq!(payments.blockers.len(), 1);
     assert_eq!(demo.stacks["search-index"].latest_sync.as_ref().unwrap().status, "IN_PROGRESS");
-    assert_eq!(demo.pipelines.len(), 2);
+    assert_eq!(demo.pipelines.len(), 3);
 }
 
 #[tokio::test]

@@ -39,7 +39,7 @@ async fn pipeline_state_has_stages_actions_and_error_details() {
     let deploy = &stages[2];
     assert_eq!(deploy.stage_name(), Some("Deploy"));
     let latest = deploy.latest_execution().unwrap();
-    assert_eq!(latest.pipeline_execution_id(), "12345678-1234-5678-abcd-12345678abcd");
+    assert_eq!(latest.pipeline_execution_id(), "3f1a9c2e-7b4d-4e8a-9c1f-2d6b8e0a4f73");
     assert_eq!(latest.status(), &StageExecutionStatus::Failed);
     assert_eq!(latest.r#type(), Some(&ExecutionType::Standard));
     let action = &deploy.action_states()[0];
@@ -67,14 +67,14 @@ async fn executions_newest_first_with_source_revisions() {
     let executions = out.pipeline_execution_summaries();
     assert_eq!(executions.len(), 2);
     let latest = &executions[0];
-    assert_eq!(latest.pipeline_execution_id(), Some("12345678-1234-5678-abcd-12345678abcd"));
+    assert_eq!(latest.pipeline_execution_id(), Some("3f1a9c2e-7b4d-4e8a-9c1f-2d6b8e0a4f73"));
     assert_eq!(latest.status(), Some(&PipelineExecutionStatus::Failed));
     assert_eq!(latest.status_summary(), Some("Action Deploy failed"));
-    assert_eq!(millis(latest.start_time().unwrap()), millis(&ts("2026-11-20T09:10:39.208Z")));
-    assert_eq!(millis(latest.last_update_time().unwrap()), millis(&ts("2026-11-20T09:15:43.500Z")));
+    assert_eq!(millis(latest.start_time().unwrap()), millis(&ts("2026-11-20T09:59:59.418Z")));
+    assert_eq!(millis(latest.last_update_time().unwrap()), millis(&ts("2026-11-20T10:05:12Z")));
     let revision = &latest.source_revisions()[0];
     assert_eq!(revision.action_name(), "Source");
-    assert_eq!(revision.revision_id(), Some("9f2c1e0b7d4a4c3e8b1f6a5d2c9e0f1a2b3c4d5e"));
+    assert_eq!(revision.revision_id(), Some("4b8d2f61c0e9a7354d1f8e2b6c3a9d0e7f5b1c24"));
     assert_eq!(revision.revision_summary(), Some("Fix bucket policy"));
     assert!(revision.revision_url().is_some());
     assert_eq!(latest.trigger().and_then(|t| t.trigger_type()), Some(&TriggerType::WebhookV2));

@@ -143,10 +143,22 @@ pub struct Poller {
     config: PollConfig,
 }
 
-/// The deadline of a Lambda invocation (epoch milliseconds) as an `Instant`.
+/// The deadline of a Lambda invocation (`Lambda-Runtime-Deadline-Ms`) as an `Instant`.
 pub fn deadline_from_epoch_ms(deadline_ms: u64) -> Instant {
-    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
-    Instant::now() + StdDuration::from_millis(deadline_ms.saturating_sub(now_ms))
+    budget_until(deadline_ms, Utc::now())
+        .map_or_else(Instant::now, |budget| Instant::now() + budget)
+}
+
+/// Time left until `deadline_ms`. Lambda sends epoch milliseconds; `cargo lambda watch` (the
+/// local runtime of `make demo`) sends the timeout itself (e.g. `600000`), so a value too small
+/// to be a date after 2001 is taken as a duration.
+fn budget_until(deadline_ms: u64, now: DateTime<Utc>) -> Option<StdDuration> {
+    const YEAR_2001_MS: u64 = 978_307_200_000;
+    if deadline_ms < YEAR_2001_MS {
+        return Some(StdDuration::from_millis(deadline_ms));
+    }
+    let now_ms = u64::try_from(now.timestamp_millis()).ok()?;
+    Some(StdDuration::from_millis(deadline_ms.saturating_sub(now_ms)))
 }
 
 impl Poller {
@@ -163,6 +175,8 @@ impl Poller {
     /// Polls until the sweep ends or `deadline` (minus the stop margin) is near.
     pub async fn run(&self, deadline: Instant) -> Result<PollReport, PollError> {
         let now = Utc::now();
+        let budget = deadline.saturating_duration_since(Instant::now());
+        tracing::info!(budget_ms = budget.as_millis() as u64, "poll started");
         let bookkeeping = self.store.poller_state().await?;
         let mut states: HashMap<ResourceId, ResourceState> = self
             .store
@@ -249,6 +263,8 @@ impl Poller {
         match (report.complete, &bookkeeping.resume_after) {
             (true, Some(_)) => self.store.save_resume_point(None).await?,
             (true, None) => {}
+            // Nothing started (the deadline was already near): keep the resume point as is.
+            (false, _) if report.last.is_none() => {}
             (false, _) => self.store.save_resume_point(report.last.as_deref()).await?,
         }
         tracing::info!(
@@ -362,5 +378,18 @@ impl Poller {
             }
         }
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deadline_is_epoch_ms_in_lambda_and_a_duration_in_cargo_lambda() {
+        let now = DateTime::from_timestamp_millis(1_795_320_000_000).unwrap();
+        assert_eq!(budget_until(1_795_320_300_000, now), Some(StdDuration::from_secs(300)));
+        assert_eq!(budget_until(1_795_310_000_000, now), Some(StdDuration::ZERO), "already past");
+        assert_eq!(budget_until(600_000, now), Some(StdDuration::from_secs(600)));
     }
 }
