@@ -224,3 +224,32 @@ async fn a_deadline_mid_fleet_resumes_on_the_next_run_without_gaps_or_repeats() 
     let third = poll(&poller).await;
     assert_eq!((third.resumed_after, third.polled), (None, third.targets));
 }
+
+#[tokio::test]
+async fn a_target_that_fails_is_recorded_and_the_rest_are_still_polled() {
+    let mut scenario = demo_scenario();
+    let connection = scenario.connections.remove(0);
+    let emulator = Emulator::start(scenario).await.unwrap();
+    let f = fixture("poll-failure").await;
+    let poller = poller(&emulator, &f, config());
+
+    // GetConnection answers ResourceNotFoundException: that target fails, the others do not.
+    let report = poll(&poller).await;
+    assert!(report.complete, "{report:?}");
+    let failed: Vec<&str> = report.failures.iter().map(|f| f.target.as_str()).collect();
+    assert_eq!(failed, [format!("connection/{}", connection.arn.rsplit('/').next().unwrap())]);
+    assert!(
+        report.failures[0].error.contains("ResourceNotFoundException"),
+        "{:?}",
+        report.failures
+    );
+    assert_eq!(f.store.states(StateFilter::All).await.unwrap().len(), report.targets - 1);
+    let kept = f.store.poller_state().await.unwrap();
+    assert_eq!(kept.failures.keys().collect::<Vec<_>>(), failed);
+
+    // Once the connection answers again, its failure is cleared.
+    emulator.update(|s| s.connections.push(connection));
+    let report = poll(&poller).await;
+    assert!(report.failures.is_empty(), "{report:?}");
+    assert!(f.store.poller_state().await.unwrap().failures.is_empty());
+}
