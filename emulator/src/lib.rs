@@ -6,6 +6,7 @@ pub mod cbor;
 pub mod error;
 pub mod faults;
 pub mod scenario;
+pub mod slack;
 
 mod admin;
 mod codeconnections;
@@ -23,6 +24,7 @@ use tokio::sync::oneshot;
 pub use error::ApiError;
 pub use faults::Faults;
 pub use scenario::{Scenario, ScenarioLoadError};
+pub use slack::SlackServer;
 
 /// State shared by every request handler.
 pub(crate) struct Shared {

@@ -29,3 +29,13 @@ pub fn codepipeline(config: &SdkConfig) -> aws_sdk_codepipeline::Client {
 pub fn eventbridge(config: &SdkConfig) -> aws_sdk_eventbridge::Client {
     aws_sdk_eventbridge::Client::new(config)
 }
+
+/// An SNS client from `config` (`AWS_ENDPOINT_URL_SNS` to redirect).
+pub fn sns(config: &SdkConfig) -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::new(config)
+}
+
+/// A Secrets Manager client from `config` (`AWS_ENDPOINT_URL_SECRETS_MANAGER` to redirect).
+pub fn secretsmanager(config: &SdkConfig) -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::new(config)
+}

@@ -29,7 +29,8 @@ impl Env<fn(&str) -> Option<String>> {
 }
 
 impl<F: Fn(&str) -> Option<String>> Env<F> {
-    fn get(&self, name: &str) -> Option<String> {
+    /// A variable, `None` when unset or blank.
+    pub fn get(&self, name: &str) -> Option<String> {
         (self.0)(name).filter(|v| !v.trim().is_empty())
     }
 
@@ -103,12 +104,107 @@ impl RecorderConfig {
     }
 }
 
+/// What the notifier needs: the table, the routes, the incident rules, Slack's API.
+#[derive(Debug, Clone)]
+pub struct NotifierConfig {
+    pub table_name: String,
+    pub routing: crate::notify::routing::Routing,
+    pub incidents: crate::notify::incident::IncidentConfig,
+    pub slack_api_base: String,
+}
+
+impl NotifierConfig {
+    /// Reads `TABLE_NAME`, the routes, `FLAP_WINDOW_MINUTES` (30) and `SLACK_API_BASE`
+    /// (`https://slack.com/api`).
+    ///
+    /// The routes are `NOTIFY_ROUTES` (a routing document) when set; otherwise every channel
+    /// that `SNS_TOPIC_ARN`, `SLACK_WEBHOOK_SECRET_ARN` and `SLACK_BOT_TOKEN_SECRET_ARN` (with
+    /// `SLACK_CHANNEL`) configure gets every notice.
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let table_name =
+            env.required("TABLE_NAME", "the DynamoDB table that holds the sync history")?;
+        let routes = match env.get("NOTIFY_ROUTES") {
+            Some(routes) => routes,
+            None => default_routes(env)?,
+        };
+        let routing =
+            crate::notify::routing::Routing::parse(&routes).map_err(|e| ConfigError::Invalid {
+                name: "NOTIFY_ROUTES",
+                value: "(routing JSON)".into(),
+                expected: e.to_string(),
+            })?;
+        let flap = env.number("FLAP_WINDOW_MINUTES", 30, 0..=1440)?;
+        Ok(NotifierConfig {
+            table_name,
+            routing,
+            incidents: crate::notify::incident::IncidentConfig {
+                flap_window: chrono::Duration::minutes(i64::from(flap)),
+            },
+            slack_api_base: env
+                .raw("SLACK_API_BASE")
+                .unwrap_or_else(|| "https://slack.com/api".into()),
+        })
+    }
+}
+
+/// A routing document that sends everything to every channel the simple variables name.
+fn default_routes<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<String, ConfigError> {
+    let mut channels = serde_json::Map::new();
+    if let Some(topic) = env.get("SNS_TOPIC_ARN") {
+        channels.insert("sns".into(), serde_json::json!({"type": "sns", "topic_arn": topic}));
+    }
+    if let Some(secret) = env.get("SLACK_WEBHOOK_SECRET_ARN") {
+        channels.insert(
+            "slack-webhook".into(),
+            serde_json::json!({"type": "slack_webhook", "secret": secret}),
+        );
+    }
+    if let Some(secret) = env.get("SLACK_BOT_TOKEN_SECRET_ARN") {
+        let channel = env.required("SLACK_CHANNEL", "the Slack channel id the bot posts to")?;
+        channels.insert(
+            "slack-bot".into(),
+            serde_json::json!({"type": "slack_bot", "secret": secret, "channel": channel}),
+        );
+    }
+    if channels.is_empty() {
+        return Err(ConfigError::Missing {
+            name: "NOTIFY_ROUTES",
+            purpose: "no channel is configured: set NOTIFY_ROUTES, or SNS_TOPIC_ARN / \
+                      SLACK_WEBHOOK_SECRET_ARN / SLACK_BOT_TOKEN_SECRET_ARN",
+        });
+    }
+    let default: Vec<&String> = channels.keys().collect();
+    Ok(serde_json::json!({"channels": channels, "default": default}).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> Env<impl Fn(&str) -> Option<String>> {
         Env(move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn without_a_routing_document_every_configured_channel_gets_everything() {
+        let config = NotifierConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("SNS_TOPIC_ARN", "arn:aws:sns:eu-west-1:111122223333:syncwarden"),
+            (
+                "SLACK_WEBHOOK_SECRET_ARN",
+                "arn:aws:secretsmanager:eu-west-1:111122223333:secret:hook",
+            ),
+        ]))
+        .unwrap();
+        let names: Vec<&str> = config.routing.all_channels().map(|(name, _)| name).collect();
+        assert_eq!(names, ["slack-webhook", "sns"]);
+        let none = NotifierConfig::from_env(&env(&[("TABLE_NAME", "t")])).unwrap_err();
+        assert!(none.to_string().contains("no channel is configured"), "{none}");
+        let bot = NotifierConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("SLACK_BOT_TOKEN_SECRET_ARN", "arn:x"),
+        ]));
+        assert!(bot.unwrap_err().to_string().contains("SLACK_CHANNEL"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod aws;
 pub mod config;
 pub mod events;
 pub mod ids;
+pub mod notify;
 pub mod observation;
 pub mod poll;
 pub mod reconcile;

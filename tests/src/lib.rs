@@ -288,3 +288,94 @@ impl TestBus {
         events
     }
 }
+
+/// A secret on the local server holding `value`; returns its ARN.
+pub async fn secret(name: &str, value: &str) -> String {
+    let client = aws_sdk_secretsmanager::Client::new(&sdk_config(&endpoint()));
+    let name = table_name(name);
+    let output = client
+        .create_secret()
+        .name(&name)
+        .secret_string(value)
+        .send()
+        .await
+        .expect("create secret");
+    output.arn.expect("secret arn")
+}
+
+/// A Secrets Manager client on the local server.
+pub fn secretsmanager() -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::new(&sdk_config(&endpoint()))
+}
+
+/// An SNS client on the local server.
+pub fn sns() -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::new(&sdk_config(&endpoint()))
+}
+
+/// An SNS topic on the local server with an SQS queue subscribed, to read back what was
+/// published.
+pub struct TestTopic {
+    pub arn: String,
+    queue_url: String,
+}
+
+/// Creates a topic named after `test` and its subscribed queue.
+pub async fn topic(test: &str) -> TestTopic {
+    let name = table_name(test);
+    let arn = sns().create_topic().name(&name).send().await.expect("topic").topic_arn.expect("arn");
+    let sqs = sqs();
+    let queue_url =
+        sqs.create_queue().queue_name(&name).send().await.expect("queue").queue_url.expect("url");
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+        .expect("queue arn");
+    sns()
+        .subscribe()
+        .topic_arn(&arn)
+        .protocol("sqs")
+        .endpoint(queue_arn)
+        .send()
+        .await
+        .expect("subscribe");
+    TestTopic { arn, queue_url }
+}
+
+impl TestTopic {
+    /// The SNS notifications delivered since the last call (the SNS JSON envelopes).
+    pub async fn received(&self) -> Vec<serde_json::Value> {
+        let sqs = sqs();
+        let mut all = Vec::new();
+        loop {
+            let output = sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(0)
+                .send()
+                .await
+                .expect("receive");
+            let messages = output.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return all;
+            }
+            for message in messages {
+                all.push(
+                    serde_json::from_str(message.body().unwrap_or_default()).expect("SNS JSON"),
+                );
+                if let Some(handle) = message.receipt_handle() {
+                    let delete =
+                        sqs.delete_message().queue_url(&self.queue_url).receipt_handle(handle);
+                    delete.send().await.expect("delete");
+                }
+            }
+        }
+    }
+}

@@ -9,6 +9,7 @@
 //! failing resource" are one `Query` each on the sparse status index. Nothing scans.
 
 mod error;
+mod notify;
 mod poller;
 pub mod schema;
 
@@ -18,6 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use error::StoreError;
+pub use notify::Claim;
 pub use poller::{PollFailure, PollerState};
 pub use schema::TABLE;
 

@@ -43,6 +43,8 @@ pub struct TableDefinition {
     pub keys: [Key; 2],
     pub indexes: &'static [Index],
     pub ttl_attribute: &'static str,
+    /// The stream the notifier reads: both images, so a change's before and after are known.
+    pub stream_view: &'static str,
 }
 
 /// syncwarden's one table.
@@ -56,6 +58,7 @@ pub const TABLE: TableDefinition = TableDefinition {
         ],
     }],
     ttl_attribute: TTL_ATTRIBUTE,
+    stream_view: "NEW_AND_OLD_IMAGES",
 };
 
 /// The marker lines around the generated block in `template.yaml`.
@@ -92,6 +95,15 @@ impl TableDefinition {
             .create_table()
             .table_name(name)
             .billing_mode(BillingMode::PayPerRequest)
+            .stream_specification(
+                aws_sdk_dynamodb::types::StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::from(
+                        self.stream_view,
+                    ))
+                    .build()
+                    .map_err(StoreError::build)?,
+            )
             .set_key_schema(Some(Self::key_schema(&self.keys)?));
         for attribute in self.attribute_names() {
             request = request.attribute_definitions(
@@ -168,6 +180,8 @@ impl TableDefinition {
         line("      TimeToLiveSpecification:");
         line(&format!("        AttributeName: {}", self.ttl_attribute));
         line("        Enabled: true");
+        line("      StreamSpecification:");
+        line(&format!("        StreamViewType: {}", self.stream_view));
         line("      PointInTimeRecoverySpecification:");
         line("        PointInTimeRecoveryEnabled: true");
         line("      SSESpecification:");

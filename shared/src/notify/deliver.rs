@@ -1,0 +1,220 @@
+//! The notifier's design sentence: for each change of a resource's state, advance its incident,
+//! and deliver the resulting notice once to every channel its routes name.
+//!
+//! Exactly once per (transition, channel): a conditional ledger write claims each delivery
+//! before sending and marks it sent after. The incident is stored only once every channel has
+//! its message, so a failed send leaves the whole change for redelivery, where the ledger skips
+//! what already went out. A notification failure never touches the history.
+
+use std::time::Instant;
+
+use chrono::Duration;
+
+use super::incident::{self, Incident, IncidentConfig};
+use super::notice::{Notice, NoticeKind};
+use super::routing::{Channel, Routing};
+use super::secrets::SecretCache;
+use super::slack::{self, SlackClient, SlackError};
+use super::sns::{self, SnsPublisher};
+use crate::poll::ApiError;
+use crate::reconcile::ResourceState;
+use crate::store::{Claim, HistoryStore, StoreError};
+
+/// How long a claim holds before another invocation may take the delivery over.
+const CLAIM_LEASE_SECONDS: i64 = 120;
+
+/// Why a change could not be fully notified (it will be redelivered).
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{channel}: {source}")]
+    Slack { channel: String, source: SlackError },
+    #[error("{channel}: {source}")]
+    Aws { channel: String, source: ApiError },
+    #[error("{channel}: another invocation is delivering this notice right now")]
+    Busy { channel: String },
+}
+
+/// What notifying one change did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// The notice, if the change made one.
+    pub notice: Option<Notice>,
+    /// Channels that got it now.
+    pub sent: Vec<String>,
+    /// Channels that already had it (a redelivery).
+    pub skipped: Vec<String>,
+}
+
+/// Incidents, routes, channels and the ledger, built once per container.
+#[derive(Debug)]
+pub struct Notifier {
+    store: HistoryStore,
+    routing: Routing,
+    secrets: SecretCache,
+    slack: SlackClient,
+    sns: SnsPublisher,
+    config: IncidentConfig,
+}
+
+impl Notifier {
+    /// A notifier.
+    pub fn new(
+        store: HistoryStore,
+        routing: Routing,
+        secrets: SecretCache,
+        slack: SlackClient,
+        sns: SnsPublisher,
+        config: IncidentConfig,
+    ) -> Self {
+        Notifier { store, routing, secrets, slack, sns, config }
+    }
+
+    /// Notifies one state change (a stream record's old and new image).
+    pub async fn notify(
+        &self,
+        old: Option<&ResourceState>,
+        new: &ResourceState,
+        deadline: Instant,
+    ) -> Result<Delivered, NotifyError> {
+        let current = self.store.incident(&new.resource).await?;
+        let step = incident::apply(current.as_ref(), old, new, &self.config);
+        let mut delivered = Delivered::default();
+        let Some(mut next) = step.incident else { return Ok(delivered) };
+        let notice = step.notice;
+        // Every channel gets its try: Slack being down must not hold back the SNS page.
+        let mut first_error = None;
+        if let Some(notice) = &notice {
+            for (name, channel) in self.routing.channels_for(notice) {
+                match self.deliver(notice, name, channel, &mut next, deadline).await {
+                    Ok(true) => delivered.sent.push(name.to_owned()),
+                    Ok(false) => delivered.skipped.push(name.to_owned()),
+                    Err(error) => {
+                        tracing::warn!(channel = name, error = %error, "delivery failed");
+                        first_error.get_or_insert(error);
+                    }
+                }
+            }
+        }
+        if let Some(error) = first_error {
+            // The incident is not advanced: the redelivery sends what is missing.
+            return Err(error);
+        }
+        // Unchanged (a redelivery of an applied change) costs no write.
+        if Some(&next) != current.as_ref() {
+            self.store.put_incident(&next).await?;
+        }
+        delivered.notice = notice;
+        Ok(delivered)
+    }
+
+    /// Sends `notice` to one channel unless the ledger says it went out already. Returns
+    /// whether it was sent now.
+    async fn deliver(
+        &self,
+        notice: &Notice,
+        name: &str,
+        channel: &Channel,
+        incident: &mut Incident,
+        deadline: Instant,
+    ) -> Result<bool, NotifyError> {
+        let lease = Duration::seconds(CLAIM_LEASE_SECONDS);
+        match self.store.claim_delivery(&notice.transition_id, name, lease).await? {
+            Claim::AlreadySent { slack_ts } => {
+                // A root posted before a crash: its ts lives in the ledger.
+                if let (Some(ts), NoticeKind::Opened) = (slack_ts, notice.kind) {
+                    incident.slack_threads.entry(name.to_owned()).or_insert(ts);
+                }
+                return Ok(false);
+            }
+            Claim::Busy => return Err(NotifyError::Busy { channel: name.to_owned() }),
+            Claim::Acquired => {}
+        }
+        match self.send(notice, name, channel, incident, deadline).await {
+            Ok(slack_ts) => {
+                self.store.mark_delivered(&notice.transition_id, name, slack_ts.as_deref()).await?;
+                Ok(true)
+            }
+            Err(error) => {
+                self.store.release_delivery(&notice.transition_id, name).await?;
+                Err(error)
+            }
+        }
+    }
+
+    /// The actual send; returns the Slack `ts` of a new thread root.
+    async fn send(
+        &self,
+        notice: &Notice,
+        name: &str,
+        channel: &Channel,
+        incident: &mut Incident,
+        deadline: Instant,
+    ) -> Result<Option<String>, NotifyError> {
+        let slack_error = |source| NotifyError::Slack { channel: name.to_owned(), source };
+        let aws_error = |source| NotifyError::Aws { channel: name.to_owned(), source };
+        match channel {
+            Channel::SlackWebhook { secret } => {
+                let url = self.secrets.get(secret).await.map_err(aws_error)?;
+                let payload = slack::message(notice);
+                self.slack
+                    .post_webhook(url.expose(), &payload, deadline)
+                    .await
+                    .map_err(slack_error)?;
+                Ok(None)
+            }
+            Channel::SlackBot { secret, channel: slack_channel } => {
+                let token = self.secrets.get(secret).await.map_err(aws_error)?;
+                let open = notice.kind != NoticeKind::Resolved;
+                match incident.slack_threads.get(name).cloned() {
+                    // The incident's first message is its root; everything after is a reply
+                    // in its thread, and the root is edited to show the current state.
+                    None => {
+                        let ts = self
+                            .slack
+                            .post_message(
+                                token.expose(),
+                                slack_channel,
+                                &slack::root(notice, open),
+                                None,
+                                deadline,
+                            )
+                            .await
+                            .map_err(slack_error)?;
+                        incident.slack_threads.insert(name.to_owned(), ts.clone());
+                        Ok(Some(ts))
+                    }
+                    Some(root) => {
+                        let reply = slack::message(notice);
+                        self.slack
+                            .post_message(
+                                token.expose(),
+                                slack_channel,
+                                &reply,
+                                Some(&root),
+                                deadline,
+                            )
+                            .await
+                            .map_err(slack_error)?;
+                        self.slack
+                            .update_message(
+                                token.expose(),
+                                slack_channel,
+                                &root,
+                                &slack::root(notice, open),
+                                deadline,
+                            )
+                            .await
+                            .map_err(slack_error)?;
+                        Ok(None)
+                    }
+                }
+            }
+            Channel::Sns { topic_arn } => {
+                self.sns.publish(topic_arn, &sns::render(notice)).await.map_err(aws_error)?;
+                Ok(None)
+            }
+        }
+    }
+}

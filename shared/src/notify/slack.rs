@@ -1,0 +1,593 @@
+//! Slack: Block Kit rendering of a [`Notice`] (pure) and [`SlackClient`], which posts to an
+//! incoming webhook or the Web API (`chat.postMessage`, `chat.update`), retrying within a
+//! deadline.
+//!
+//! Webhook URLs and bot tokens are secrets: nothing here logs them or puts them in an error.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::notice::{Notice, NoticeKind, Severity, human_duration};
+
+// Block Kit limits, in characters (Slack's reference; the top-level text limit is ours: Slack
+// cuts at ~40k, but a notification longer than 3000 characters helps nobody).
+const HEADER_MAX: usize = 150;
+const SECTION_TEXT_MAX: usize = 3000;
+const FIELD_MAX: usize = 2000;
+const FIELDS_MAX: usize = 10;
+const BLOCKS_MAX: usize = 50;
+const TEXT_MAX: usize = 3000;
+const BUTTONS_MAX: usize = 25;
+const BUTTON_TEXT_MAX: usize = 75;
+const BUTTON_URL_MAX: usize = 3000;
+/// Longer links in mrkdwn would eat a field's budget; they are shown without the link.
+const INLINE_URL_MAX: usize = 1000;
+
+const GREEN: &str = ":large_green_circle:";
+
+/// A Block Kit message for one notice: header, facts, blocker, detail, links and where/when.
+///
+/// `text` is always set: it is the push notification and the fallback for old clients.
+pub fn message(notice: &Notice) -> Value {
+    render(notice, View::Notice)
+}
+
+/// The incident's root message in thread mode: the current state, red while `open` and green
+/// (with the outage) once resolved. Used for the first `chat.postMessage` and every
+/// `chat.update`, so it never mentions anyone (edits do not notify, and replies do).
+pub fn root(notice: &Notice, open: bool) -> Value {
+    render(notice, View::Root { open })
+}
+
+#[derive(Debug, Clone, Copy)]
+enum View {
+    Notice,
+    Root { open: bool },
+}
+
+fn render(notice: &Notice, view: View) -> Value {
+    let resolved = match view {
+        View::Notice => notice.kind == NoticeKind::Resolved,
+        View::Root { open } => !open,
+    };
+    let emoji = if resolved { GREEN } else { severity_emoji(notice.severity) };
+    // A root turned green from a failure notice must not read like the failure.
+    let headline = if resolved && notice.kind != NoticeKind::Resolved {
+        format!("Resolved: {}", notice.headline)
+    } else {
+        notice.headline.clone()
+    };
+
+    let mut blocks = vec![json!({
+        "type": "header",
+        "text": {
+            "type": "plain_text",
+            "text": clip_plain(&format!("{emoji} {headline}"), HEADER_MAX),
+            "emoji": true,
+        },
+    })];
+    if let View::Root { open } = view {
+        blocks.push(section(&status_line(notice, open)));
+    }
+    blocks.push(json!({ "type": "section", "fields": fields(notice, resolved) }));
+    if let Some(text) = blocker_text(notice) {
+        blocks.push(section(&text));
+    }
+    if let Some(detail) = notice.detail.as_deref().filter(|d| !d.trim().is_empty()) {
+        // The fences take 6 characters and the label 11 of the section's budget.
+        let body = clip(&escape(detail), SECTION_TEXT_MAX - 17);
+        blocks.push(section(&format!("*Detail*\n```{body}```")));
+    }
+    if let (View::Notice, Some(mention)) = (view, notice.mention.as_deref()) {
+        blocks.push(section(&format!(
+            ":bust_in_silhouette: Commit author: {}",
+            mention_text(mention)
+        )));
+    }
+    let buttons = buttons(notice);
+    if !buttons.is_empty() {
+        blocks.push(json!({ "type": "actions", "elements": buttons }));
+    }
+    blocks.push(json!({
+        "type": "context",
+        "elements": [{ "type": "mrkdwn", "text": clip(&context_text(notice, view), SECTION_TEXT_MAX) }],
+    }));
+    // At most 9 blocks are built today; the cap keeps a future addition from being refused.
+    blocks.truncate(BLOCKS_MAX);
+
+    json!({
+        "text": clip(&fallback_text(notice, emoji, &headline, resolved), TEXT_MAX),
+        "blocks": blocks,
+        "unfurl_links": false,
+        "unfurl_media": false,
+    })
+}
+
+fn severity_emoji(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => ":red_circle:",
+        Severity::Warning => ":large_orange_circle:",
+        Severity::Info => ":large_blue_circle:",
+    }
+}
+
+/// The notification line: `:red_circle: Git sync failed: payments-api (main @ 9f2c1e0)`.
+fn fallback_text(notice: &Notice, emoji: &str, headline: &str, resolved: bool) -> String {
+    let mut text = format!("{emoji} {}", escape(headline));
+    if resolved {
+        if let Some(outage) = notice.outage {
+            text.push_str(&format!(" after {}", human_duration(outage)));
+        }
+        if let Some(fix) = &notice.fixed_by {
+            text.push_str(&format!(" (fixed by {})", escape(short(fix))));
+        }
+        return text;
+    }
+    let commit = notice.commit.as_deref().map(short);
+    match (notice.branch.as_deref(), commit) {
+        (Some(branch), Some(commit)) => {
+            text.push_str(&format!(" ({} @ {})", escape(branch), escape(commit)))
+        }
+        (Some(one), None) | (None, Some(one)) => text.push_str(&format!(" ({})", escape(one))),
+        (None, None) => {}
+    }
+    text
+}
+
+/// The root's first line: how long it has been open, or how it ended.
+fn status_line(notice: &Notice, open: bool) -> String {
+    if open {
+        return format!(
+            "{} *Open* since {} · last change {}",
+            severity_emoji(notice.severity),
+            rfc3339(notice.opened_at),
+            rfc3339(notice.at)
+        );
+    }
+    let mut line = format!("{GREEN} *Resolved* at {}", rfc3339(notice.at));
+    if let Some(outage) = notice.outage {
+        line.push_str(&format!(" after {}", human_duration(outage)));
+    }
+    line
+}
+
+fn fields(notice: &Notice, resolved: bool) -> Vec<Value> {
+    let escaped = |value: Option<&str>| value.filter(|v| !v.is_empty()).map(escape);
+    let facts = [
+        ("Resource", Some(escape(&notice.resource.to_string()))),
+        ("Repository", escaped(notice.repository.as_deref())),
+        ("Branch", escaped(notice.branch.as_deref())),
+        ("Commit", notice.commit.as_deref().map(|c| commit_ref(c, notice.commit_url.as_deref()))),
+        ("Status change", escaped(Some(&notice.change))),
+        ("State", escaped(Some(&notice.state))),
+        ("Outage", notice.outage.filter(|_| resolved).map(human_duration)),
+        (
+            "Fixed by",
+            notice.fixed_by.as_deref().filter(|_| resolved).map(|fix| fixed_ref(notice, fix)),
+        ),
+    ];
+    facts
+        .into_iter()
+        .filter_map(|(label, value)| value.map(|value| field(label, &value)))
+        .take(FIELDS_MAX)
+        .collect()
+}
+
+/// A field: `*Label*` over an escaped value, within the field limit.
+fn field(label: &str, value: &str) -> Value {
+    let head = format!("*{label}*\n");
+    let budget = FIELD_MAX - head.chars().count();
+    json!({ "type": "mrkdwn", "text": format!("{head}{}", clip(value, budget)) })
+}
+
+/// `<url|9f2c1e0>` when the provider page is known and safe to link, else `` `9f2c1e0` ``.
+fn commit_ref(commit: &str, url: Option<&str>) -> String {
+    let short = escape(short(commit));
+    match url.and_then(|url| safe_url(url, INLINE_URL_MAX)) {
+        Some(url) => format!("<{}|{short}>", escape(url)),
+        None => format!("`{short}`"),
+    }
+}
+
+/// The fixing commit, linked when it is the commit the notice's URL points at.
+fn fixed_ref(notice: &Notice, fix: &str) -> String {
+    let url = notice.commit_url.as_deref().filter(|_| notice.commit.as_deref() == Some(fix));
+    commit_ref(fix, url)
+}
+
+fn blocker_text(notice: &Notice) -> Option<String> {
+    let blocker = notice.blocker.as_ref()?;
+    let mut text = format!("*Blocker* `{}`", escape(&blocker.id));
+    if let Some(reason) = blocker.reason.as_deref().filter(|r| !r.is_empty()) {
+        text.push_str(&format!("\n{}", escape(reason)));
+    }
+    for context in &blocker.contexts {
+        text.push_str(&format!("\n• {}: {}", escape(&context.key), escape(&context.value)));
+    }
+    Some(clip(&text, SECTION_TEXT_MAX))
+}
+
+/// A configured mention (`<@U123>`, `<!subteam^S1>`) is Slack markup and goes out as is;
+/// anything else is treated as text.
+fn mention_text(mention: &str) -> String {
+    let inner = mention.strip_prefix('<').and_then(|m| m.strip_suffix('>'));
+    match inner {
+        Some(inner) if mention.len() <= 200 && !inner.contains(['<', '>']) => mention.to_owned(),
+        _ => escape(mention),
+    }
+}
+
+fn buttons(notice: &Notice) -> Vec<Value> {
+    notice
+        .links
+        .iter()
+        .filter_map(|link| Some((link, safe_url(&link.url, BUTTON_URL_MAX)?)))
+        .take(BUTTONS_MAX)
+        .enumerate()
+        .map(|(i, (link, url))| {
+            let label = if link.label.trim().is_empty() { "Open" } else { link.label.as_str() };
+            json!({
+                "type": "button",
+                "text": { "type": "plain_text", "text": clip_plain(label, BUTTON_TEXT_MAX), "emoji": true },
+                "url": url,
+                // Slack requires action ids unique within a message.
+                "action_id": format!("link-{i}"),
+            })
+        })
+        .collect()
+}
+
+fn context_text(notice: &Notice, view: View) -> String {
+    let mut parts: Vec<String> = [notice.account.as_deref(), notice.region.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .map(escape)
+        .collect();
+    parts.push(rfc3339(notice.at));
+    if let View::Root { .. } = view {
+        parts.push(format!("incident `{}`", escape(&notice.incident_id)));
+    }
+    parts.join(" · ")
+}
+
+fn section(text: &str) -> Value {
+    json!({ "type": "section", "text": { "type": "mrkdwn", "text": clip(text, SECTION_TEXT_MAX) } })
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The seven-character form of a commit people recognise.
+fn short(commit: &str) -> &str {
+    commit.char_indices().nth(7).map_or(commit, |(end, _)| &commit[..end])
+}
+
+/// A URL that can go into a link or button: http(s), no whitespace or mrkdwn delimiters.
+fn safe_url(url: &str, max: usize) -> Option<&str> {
+    let web = url.starts_with("https://") || url.starts_with("http://");
+    let clean = !url.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '|'));
+    (web && clean && url.len() <= max).then_some(url)
+}
+
+/// Escapes the three characters mrkdwn treats as control characters.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Cuts escaped mrkdwn to `max` characters ending in `…`, never inside a character or an
+/// entity (a cut `&amp;` would show as `&am`).
+fn clip(text: &str, max: usize) -> String {
+    match cut(text, max) {
+        None => text.to_owned(),
+        Some(mut kept) => {
+            if let Some(amp) = kept.rfind('&')
+                && !kept[amp..].contains(';')
+            {
+                kept = &kept[..amp];
+            }
+            format!("{kept}…")
+        }
+    }
+}
+
+/// Cuts plain text (no entities) to `max` characters ending in `…`.
+fn clip_plain(text: &str, max: usize) -> String {
+    match cut(text, max) {
+        None => text.to_owned(),
+        Some(kept) => format!("{kept}…"),
+    }
+}
+
+/// The prefix to keep (leaving room for `…`) when `text` is longer than `max` characters.
+fn cut(text: &str, max: usize) -> Option<&str> {
+    let (end, _) = text.char_indices().nth(max)?;
+    let keep = text[..end].char_indices().nth(max.saturating_sub(1)).map_or(end, |(i, _)| i);
+    Some(&text[..keep])
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client
+
+/// Slack's Web API base URL.
+pub const DEFAULT_API_BASE: &str = "https://slack.com/api";
+
+/// The longest a single attempt may take (Lambda's deadline usually cuts it shorter).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Attempts per call, counting the first.
+const MAX_ATTEMPTS: u32 = 4;
+/// The first backoff after a 5xx or transport error; it doubles each time.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// Used when a 429 comes without a readable `Retry-After`.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+/// How much of an error body goes into [`SlackError::Rejected`].
+const ERROR_BODY_MAX: usize = 200;
+
+/// Why a Slack call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SlackError {
+    /// HTTP 429 or the Web API's `ratelimited`: try again after `retry_after`.
+    #[error("Slack rate limited the call (retry after {}s)", retry_after.as_secs())]
+    RateLimited { retry_after: Duration },
+    /// Slack answered 5xx.
+    #[error("Slack answered HTTP {status}")]
+    Server { status: u16 },
+    /// Slack refused the call (bad payload, token or channel, revoked webhook): retrying the
+    /// same call cannot help.
+    #[error("Slack rejected the call (HTTP {status}): {error}")]
+    Rejected { status: u16, error: String },
+    /// The request did not get an answer (connection, TLS, timeout).
+    #[error("could not reach Slack: {0}")]
+    Transport(String),
+    /// Slack said yes but the answer lacks what we need (e.g. no `ts`).
+    #[error("unexpected answer from Slack: {0}")]
+    Malformed(String),
+    /// The payload could not be sent (not a JSON object).
+    #[error("invalid Slack payload: {0}")]
+    InvalidPayload(&'static str),
+    /// The deadline came before a retry could succeed; `last` is the last failure.
+    #[error("ran out of time calling Slack; last error: {last}")]
+    OutOfTime { last: Box<SlackError> },
+}
+
+impl SlackError {
+    /// Whether the same call may succeed later (rate limits, 5xx, network, time).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SlackError::RateLimited { .. }
+            | SlackError::Server { .. }
+            | SlackError::Transport(_)
+            | SlackError::OutOfTime { .. } => true,
+            // A malformed success may still have posted: retrying could post twice.
+            SlackError::Rejected { .. }
+            | SlackError::Malformed(_)
+            | SlackError::InvalidPayload(_) => false,
+        }
+    }
+
+    /// How long Slack asked us to wait, when it rate limited the (last) attempt.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SlackError::RateLimited { retry_after } => Some(*retry_after),
+            SlackError::OutOfTime { last } => last.retry_after(),
+            _ => None,
+        }
+    }
+}
+
+/// Posts to Slack webhooks and the Web API. Build it once per container and reuse it: it
+/// keeps the connection pool.
+#[derive(Debug, Clone)]
+pub struct SlackClient {
+    http: reqwest::Client,
+    api_base: String,
+}
+
+/// A Web API answer (`ok`, and `error` or `ts`).
+#[derive(Debug, Deserialize)]
+struct ApiReply {
+    ok: bool,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    ts: Option<String>,
+}
+
+impl SlackClient {
+    /// A client for the Web API at `api_base` ([`DEFAULT_API_BASE`] in production).
+    pub fn new(api_base: impl Into<String>) -> Self {
+        let api_base = api_base.into().trim_end_matches('/').to_owned();
+        SlackClient { http: reqwest::Client::new(), api_base }
+    }
+
+    /// POSTs a webhook payload; Slack answers 200 `ok`.
+    pub async fn post_webhook(
+        &self,
+        url: &str,
+        payload: &Value,
+        deadline: Instant,
+    ) -> Result<(), SlackError> {
+        let body =
+            serde_json::to_vec(payload).map_err(|_| SlackError::InvalidPayload("not JSON"))?;
+        let request = || self.http.post(url).header(CONTENT_TYPE, JSON).body(body.clone());
+        self.call("webhook", deadline, request, |status, _, body| match status {
+            StatusCode::OK => Ok(()),
+            _ => Err(rejected(status, body)),
+        })
+        .await
+    }
+
+    /// `chat.postMessage` with a bot token, in a thread when `thread_ts` is given; returns the
+    /// new message's `ts`.
+    pub async fn post_message(
+        &self,
+        token: &str,
+        channel: &str,
+        payload: &Value,
+        thread_ts: Option<&str>,
+        deadline: Instant,
+    ) -> Result<String, SlackError> {
+        let mut extra = vec![("channel", channel)];
+        extra.extend(thread_ts.map(|ts| ("thread_ts", ts)));
+        let body = with_fields(payload, &extra)?;
+        let reply = self.api("chat.postMessage", token, body, deadline).await?;
+        reply
+            .ts
+            .ok_or_else(|| SlackError::Malformed("chat.postMessage answered without a ts".into()))
+    }
+
+    /// `chat.update` of an earlier message (`ts` in `channel`).
+    pub async fn update_message(
+        &self,
+        token: &str,
+        channel: &str,
+        ts: &str,
+        payload: &Value,
+        deadline: Instant,
+    ) -> Result<(), SlackError> {
+        let body = with_fields(payload, &[("channel", channel), ("ts", ts)])?;
+        self.api("chat.update", token, body, deadline).await.map(drop)
+    }
+
+    /// Calls a Web API method with a JSON body; `ok: false` becomes an error.
+    async fn api(
+        &self,
+        method: &'static str,
+        token: &str,
+        body: Vec<u8>,
+        deadline: Instant,
+    ) -> Result<ApiReply, SlackError> {
+        let url = format!("{}/{method}", self.api_base);
+        let request = || {
+            self.http.post(&url).bearer_auth(token).header(CONTENT_TYPE, JSON).body(body.clone())
+        };
+        self.call(method, deadline, request, |status, headers, body| {
+            if status != StatusCode::OK {
+                return Err(rejected(status, body));
+            }
+            let reply: ApiReply = serde_json::from_slice(body)
+                .map_err(|e| SlackError::Malformed(format!("{method} answer is not JSON: {e}")))?;
+            if reply.ok {
+                return Ok(reply);
+            }
+            match reply.error.as_deref() {
+                Some("ratelimited") => {
+                    Err(SlackError::RateLimited { retry_after: retry_after(headers) })
+                }
+                error => Err(SlackError::Rejected {
+                    status: status.as_u16(),
+                    error: error.unwrap_or("unknown_error").to_owned(),
+                }),
+            }
+        })
+        .await
+    }
+
+    /// Sends `request` until it succeeds, fails for good, runs out of attempts or would pass
+    /// `deadline`. 429 waits `Retry-After`; 5xx and transport errors back off exponentially.
+    /// `accept` judges every answer that is not 429 or 5xx.
+    ///
+    /// A retry after a timeout can post twice (Slack may have accepted the first attempt);
+    /// notices are at-least-once, and a duplicate beats a missed page.
+    async fn call<T>(
+        &self,
+        what: &'static str,
+        deadline: Instant,
+        request: impl Fn() -> reqwest::RequestBuilder,
+        accept: impl Fn(StatusCode, &HeaderMap, &[u8]) -> Result<T, SlackError>,
+    ) -> Result<T, SlackError> {
+        let mut last = None;
+        for attempt in 1..=MAX_ATTEMPTS {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            let error = match request().timeout(left.min(ATTEMPT_TIMEOUT)).send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    match response.bytes().await {
+                        Ok(_) if status == StatusCode::TOO_MANY_REQUESTS => {
+                            SlackError::RateLimited { retry_after: retry_after(&headers) }
+                        }
+                        Ok(_) if status.is_server_error() => {
+                            SlackError::Server { status: status.as_u16() }
+                        }
+                        Ok(body) => match accept(status, &headers, &body) {
+                            Ok(value) => return Ok(value),
+                            Err(error) => error,
+                        },
+                        Err(e) => transport(e),
+                    }
+                }
+                Err(e) => transport(e),
+            };
+            if !error.is_retryable() || attempt == MAX_ATTEMPTS {
+                tracing::warn!(call = what, attempt, error = %error, "Slack call failed");
+                return Err(error);
+            }
+            let wait = error.retry_after().unwrap_or(FIRST_BACKOFF * 2u32.pow(attempt - 1));
+            if Instant::now() + wait >= deadline {
+                last = Some(error);
+                break;
+            }
+            tracing::info!(call = what, attempt, error = %error, wait_ms = wait.as_millis() as u64, "retrying Slack call");
+            tokio::time::sleep(wait).await;
+        }
+        let last = last.unwrap_or_else(|| SlackError::Transport("no time left to send".into()));
+        tracing::warn!(call = what, error = %last, "Slack call ran out of time");
+        Err(SlackError::OutOfTime { last: Box::new(last) })
+    }
+}
+
+const JSON: &str = "application/json; charset=utf-8";
+
+/// The payload with `fields` added at the top level (`channel`, `ts`, `thread_ts`).
+fn with_fields(payload: &Value, fields: &[(&str, &str)]) -> Result<Vec<u8>, SlackError> {
+    let mut body: Map<String, Value> = match payload {
+        Value::Object(map) => map.clone(),
+        _ => return Err(SlackError::InvalidPayload("not a JSON object")),
+    };
+    for (key, value) in fields {
+        body.insert((*key).to_owned(), Value::from(*value));
+    }
+    serde_json::to_vec(&body).map_err(|_| SlackError::InvalidPayload("not serialisable"))
+}
+
+/// A refusal, with the start of Slack's error body (`invalid_payload`, `no_service`, …).
+fn rejected(status: StatusCode, body: &[u8]) -> SlackError {
+    let text = String::from_utf8_lossy(body);
+    let error = clip_plain(text.trim(), ERROR_BODY_MAX);
+    SlackError::Rejected { status: status.as_u16(), error }
+}
+
+/// `Retry-After` in seconds (Slack's form), or a second when it is missing or unreadable.
+fn retry_after(headers: &HeaderMap) -> Duration {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_RETRY_AFTER, Duration::from_secs)
+}
+
+/// A transport error without its URL (a webhook URL is a secret), with its causes.
+fn transport(error: reqwest::Error) -> SlackError {
+    // reqwest puts the URL in its own message; the causes (hyper, io) carry none.
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    SlackError::Transport(text)
+}
+
+#[cfg(test)]
+mod tests;

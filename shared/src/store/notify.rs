@@ -1,0 +1,214 @@
+//! The notifier's records in the table: each resource's incident (next to its state) and the
+//! delivery ledger that makes every (transition, channel) message go out at most once.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{HistoryStore, StoreError, is_conditional_check_failed, partition_key, s};
+use crate::ids::ResourceId;
+use crate::notify::incident::Incident;
+
+const INCIDENT_SK: &str = "INCIDENT";
+/// Ledger entries outlive any stream redelivery (24 h) by far, then expire.
+const LEDGER_RETENTION_DAYS: i64 = 30;
+
+#[derive(Serialize, Deserialize)]
+struct IncidentItem {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    incident: Incident,
+}
+
+/// A ledger entry: a message to one channel for one transition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct LedgerItem {
+    pk: String,
+    sk: String,
+    status: LedgerStatus,
+    /// While claimed: until when the claimer may send before others may take over.
+    lease_until: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sent_at: Option<DateTime<Utc>>,
+    /// Slack `ts` of what was posted (a thread root is found again through it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    slack_ts: Option<String>,
+    expires_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum LedgerStatus {
+    Claimed,
+    Sent,
+}
+
+/// What claiming a delivery found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Ours to send; mark it sent (or release it) afterwards.
+    Acquired,
+    /// Already delivered (with the Slack `ts`, if it was a Slack post).
+    AlreadySent { slack_ts: Option<String> },
+    /// Another invocation is sending it right now: try again later.
+    Busy,
+}
+
+fn ledger_key(transition: &str, channel: &str) -> (AttributeValue, AttributeValue) {
+    (s(format!("LEDGER#{transition}")), s(channel))
+}
+
+impl HistoryStore {
+    /// The resource's incident (open, or the last one closed), if any.
+    pub async fn incident(&self, resource: &ResourceId) -> Result<Option<Incident>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(partition_key(resource)))
+            .key("sk", s(INCIDENT_SK))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::dynamo("GetItem", &self.table, e))?;
+        let item: Option<IncidentItem> = output.item.map(|i| self.decode(i)).transpose()?;
+        Ok(item.map(|i| i.incident))
+    }
+
+    /// Stores an incident unless a newer state version was already applied to it.
+    /// Returns `false` when it was (a concurrent or earlier delivery got there first).
+    pub async fn put_incident(&self, incident: &Incident) -> Result<bool, StoreError> {
+        let item = IncidentItem {
+            pk: partition_key(&incident.resource),
+            sk: INCIDENT_SK.into(),
+            incident: incident.clone(),
+        };
+        let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR last_version < :v")
+            .expression_attribute_values(":v", AttributeValue::N(incident.last_version.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_check_failed(&e) => Ok(false),
+            Err(e) => Err(StoreError::dynamo("PutItem", &self.table, e)),
+        }
+    }
+
+    /// Claims the delivery of `transition` to `channel` for `lease` (a conditional write before
+    /// sending: of two concurrent invocations, one gets it).
+    pub async fn claim_delivery(
+        &self,
+        transition: &str,
+        channel: &str,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        let now = Utc::now();
+        let (pk, sk) = ledger_key(transition, channel);
+        let item = LedgerItem {
+            pk: pk.as_s().cloned().unwrap_or_default(),
+            sk: sk.as_s().cloned().unwrap_or_default(),
+            status: LedgerStatus::Claimed,
+            lease_until: (now + lease).timestamp(),
+            sent_at: None,
+            slack_ts: None,
+            expires_at: (now + Duration::days(LEDGER_RETENTION_DAYS)).timestamp(),
+        };
+        let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            // New, or a claim whose claimer died before sending (its lease ran out).
+            .condition_expression(
+                "attribute_not_exists(pk) OR (#status = :claimed AND lease_until < :now)",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":claimed", s("claimed"))
+            .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Claim::Acquired),
+            Err(e) if is_conditional_check_failed(&e) => {
+                let output = self
+                    .client
+                    .get_item()
+                    .table_name(&self.table)
+                    .key("pk", pk)
+                    .key("sk", sk)
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::dynamo("GetItem", &self.table, e))?;
+                let entry: Option<LedgerItem> = output.item.map(|i| self.decode(i)).transpose()?;
+                Ok(match entry {
+                    Some(LedgerItem { status: LedgerStatus::Sent, slack_ts, .. }) => {
+                        Claim::AlreadySent { slack_ts }
+                    }
+                    _ => Claim::Busy,
+                })
+            }
+            Err(e) => Err(StoreError::dynamo("PutItem", &self.table, e)),
+        }
+    }
+
+    /// Marks a claimed delivery as sent.
+    pub async fn mark_delivered(
+        &self,
+        transition: &str,
+        channel: &str,
+        slack_ts: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let (pk, sk) = ledger_key(transition, channel);
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .update_expression("SET #status = :sent, sent_at = :at")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sent", s("sent"))
+            .expression_attribute_values(":at", s(Utc::now().to_rfc3339()));
+        if let Some(ts) = slack_ts {
+            request = request
+                .update_expression("SET #status = :sent, sent_at = :at, slack_ts = :ts")
+                .expression_attribute_values(":ts", s(ts));
+        }
+        request.send().await.map_err(|e| StoreError::dynamo("UpdateItem", &self.table, e))?;
+        Ok(())
+    }
+
+    /// Gives a claim back after a failed send, so the redelivery can send at once.
+    pub async fn release_delivery(
+        &self,
+        transition: &str,
+        channel: &str,
+    ) -> Result<(), StoreError> {
+        let (pk, sk) = ledger_key(transition, channel);
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .condition_expression("#status = :claimed")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":claimed", s("claimed"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_conditional_check_failed(&e) => Ok(()),
+            Err(e) => Err(StoreError::dynamo("DeleteItem", &self.table, e)),
+        }
+    }
+}
