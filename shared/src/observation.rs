@@ -79,6 +79,9 @@ pub enum Change {
         /// Where it failed, when the poller read it from `GetPipelineState`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         failure: Option<String>,
+        /// The commit's author (email, else display name) from a Git trigger: whom to mention.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        author: Option<String>,
     },
     /// One stage of a pipeline execution.
     PipelineStage { state: PipelineState, execution_id: ExecutionId, stage: String },

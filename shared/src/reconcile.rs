@@ -141,26 +141,35 @@ pub fn reconcile(previous: Option<&ResourceState>, observation: &Observation) ->
     })
 }
 
-/// `newest` with the commit, branch and repository of `other` when both report the same
-/// pipeline execution and only `other` names them.
+/// `newest` with the commit, branch, repository and author of `other` when both report the
+/// same pipeline execution and only `other` names them.
 ///
 /// Only a pipeline's STARTED event carries its Git trigger; without this, the FAILED state of
 /// the same execution would not say which commit failed. Symmetric in arrival order, so the
 /// final state does not depend on which of the two came first.
 fn with_context_of(newest: &Observation, other: &Observation) -> Option<Observation> {
-    let execution = |o: &Observation| match &o.change {
-        Change::PipelineExecution { execution_id, .. } => Some(execution_id.clone()),
-        _ => None,
+    let (
+        Change::PipelineExecution { execution_id: a, author: newest_author, .. },
+        Change::PipelineExecution { execution_id: b, author: other_author, .. },
+    ) = (&newest.change, &other.change)
+    else {
+        return None;
     };
-    let same_execution = execution(newest).is_some() && execution(newest) == execution(other);
-    if !same_execution || newest.commit.is_some() || other.commit.is_none() {
+    if a != b {
         return None;
     }
     let mut enriched = newest.clone();
-    enriched.commit.clone_from(&other.commit);
-    enriched.branch.clone_from(&other.branch);
-    enriched.repository.clone_from(&other.repository);
-    Some(enriched)
+    if newest.commit.is_none() && other.commit.is_some() {
+        enriched.commit.clone_from(&other.commit);
+        enriched.branch.clone_from(&other.branch);
+        enriched.repository.clone_from(&other.repository);
+    }
+    if let Change::PipelineExecution { author, .. } = &mut enriched.change
+        && newest_author.is_none()
+    {
+        author.clone_from(other_author);
+    }
+    (enriched != *newest).then_some(enriched)
 }
 
 #[cfg(test)]

@@ -44,6 +44,7 @@ async fn setup(test: &str, flap_minutes: i64) -> Setup {
             "pager": {"type": "sns", "topic_arn": topic.arn},
         },
         "default": ["bot", "hook", "pager"],
+        "authors": {"mary.major@acme.example": "U0MARY"},
     });
     let notifier = Notifier::new(
         f.store.clone(),
@@ -281,4 +282,27 @@ async fn two_concurrent_invocations_send_once() {
     assert_eq!(s.slack(SlackCall::Webhook).len(), 1);
     assert_eq!(s.slack(SlackCall::PostMessage).len(), 1);
     assert_eq!(s.topic.received().await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_commit_author_is_mentioned_where_a_mapping_is_given() {
+    let mut s = setup("notify-mention", 30).await;
+    let records = s
+        .record(&[shared::events::parse_event(
+            &syncwarden_tests::sample("codepipeline/pipeline-started.json"),
+            shared::events::EventFamily::ALL,
+        )
+        .unwrap()])
+        .await;
+    s.deliver(&records).await;
+    let failed = shared::events::parse_event(
+        &syncwarden_tests::sample("codepipeline/pipeline-failed.json"),
+        shared::events::EventFamily::ALL,
+    )
+    .unwrap();
+    s.run(&[failed]).await;
+    let hooks = s.slack(SlackCall::Webhook);
+    assert_eq!(hooks.len(), 1);
+    assert!(hooks[0].body.to_string().contains("<@U0MARY>"), "{}", hooks[0].body);
+    assert!(text(&hooks[0]).contains("Pipeline failed: payments-release"), "{}", text(&hooks[0]));
 }

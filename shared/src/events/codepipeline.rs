@@ -65,6 +65,8 @@ struct ExecutionTrigger {
     commit_id: Option<String>,
     commit_message: Option<String>,
     branch_name: Option<String>,
+    author_email: Option<String>,
+    author_display_name: Option<String>,
 }
 
 pub(super) fn execution(
@@ -98,6 +100,10 @@ pub(super) fn execution(
             state,
             execution_id,
             failure: None,
+            author: detail
+                .execution_trigger
+                .as_ref()
+                .and_then(|t| t.author_email.clone().or_else(|| t.author_display_name.clone())),
             trigger: detail.execution_trigger.as_ref().and_then(|t| t.trigger_type.clone()),
             commit_message: trim_text(
                 detail

@@ -82,7 +82,10 @@ impl Notifier {
         let step = incident::apply(current.as_ref(), old, new, &self.config);
         let mut delivered = Delivered::default();
         let Some(mut next) = step.incident else { return Ok(delivered) };
-        let notice = step.notice;
+        let notice = step.notice.map(|mut notice| {
+            notice.mention = notice.author.as_deref().and_then(|a| self.routing.mention(a));
+            notice
+        });
         // Every channel gets its try: Slack being down must not hold back the SNS page.
         let mut first_error = None;
         if let Some(notice) = &notice {

@@ -330,6 +330,10 @@ fn notice(
         opened_at: incident.opened_at,
         outage: (kind == NoticeKind::Resolved).then(|| changed.at - incident.opened_at),
         fixed_by: (kind == NoticeKind::Resolved).then_some(commit).flatten(),
+        author: state.facets.values().find_map(|o| match &o.change {
+            Change::PipelineExecution { author, .. } => author.clone(),
+            _ => None,
+        }),
         mention: None,
     }
 }

@@ -127,6 +127,9 @@ pub struct Notice {
     pub outage: Option<Duration>,
     /// For `Resolved`: the commit that made it green.
     pub fixed_by: Option<String>,
+    /// The commit's author, when a trigger named it (routing maps it to a mention).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
     /// A Slack mention of the commit author, when a mapping is configured (`<@U123>`).
     pub mention: Option<String>,
 }

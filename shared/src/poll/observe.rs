@@ -202,6 +202,7 @@ pub fn pipeline_run(run: &PipelineRun) -> Result<Observation, ObserveError> {
             .and_then(|m| m.lines().next())
             .map(str::to_owned),
         failure: run.failure.clone(),
+        author: None,
     };
     let mut observation =
         polled(ResourceId::Pipeline(run.pipeline.clone()), run.last_update_at, event_id, change);

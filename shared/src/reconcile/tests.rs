@@ -194,6 +194,7 @@ fn a_pipeline_failure_names_the_commit_its_start_carried_in_either_order() {
                 trigger: None,
                 commit_message: None,
                 failure: None,
+                author: None,
             },
         )
     };

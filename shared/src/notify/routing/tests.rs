@@ -40,6 +40,7 @@ fn notice(resource: &str, branch: Option<&str>, event_type: EventType) -> Notice
         opened_at: at,
         outage: None,
         fixed_by: None,
+        author: None,
         mention: None,
     }
 }

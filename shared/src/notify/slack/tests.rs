@@ -40,6 +40,7 @@ fn opened() -> Notice {
         opened_at: at,
         outage: None,
         fixed_by: None,
+        author: None,
         mention: Some("<@U0123ABCD>".into()),
     }
 }
@@ -61,6 +62,7 @@ fn blocked() -> Notice {
                 BlockerContext { key: "FailedResource".into(), value: "Bucket".into() },
             ],
         }),
+        author: None,
         mention: None,
         ..opened()
     }
@@ -80,6 +82,7 @@ fn resolved() -> Notice {
         at: Utc.with_ymd_and_hms(2026, 3, 2, 11, 28, 2).unwrap(),
         outage: Some(Duration::minutes(72)),
         fixed_by: Some(FIX.into()),
+        author: None,
         mention: None,
         ..opened()
     }
@@ -99,6 +102,7 @@ fn pipeline_failed() -> Notice {
         commit_url: None,
         branch: None,
         repository: None,
+        author: None,
         mention: None,
         links: vec![Link {
             label: "Execution".into(),

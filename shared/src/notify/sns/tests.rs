@@ -40,6 +40,7 @@ fn notice() -> Notice {
         opened_at: at - Duration::minutes(72),
         outage: Some(Duration::minutes(72)),
         fixed_by: Some("4b8d2f61c0e9a7354d1f8e2b6c3a9d0e7f5b1c24".into()),
+        author: None,
         mention: None,
     }
 }
