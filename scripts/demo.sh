@@ -5,8 +5,11 @@
 # events/ (or $EVENTS) through the real function binaries by the Lambda Runtime API
 # (`cargo lambda watch` + `cargo lambda invoke`), in event-time order. Then the control-plane
 # emulator starts with a scenario (emulator/scenarios/demo.json, or $SCENARIO) and one poll runs
-# through the real poller binary. Finally it prints each resource's current state and history
-# with the `syncwarden` CLI. Stops everything it started.
+# through the real poller binary. Then the table's stream (read from moto) goes through the real
+# notifier binary, and the demo shows the notifications as they arrived: the Slack messages on
+# the local Slack server, the SNS subjects and attributes from a subscribed queue. Finally it
+# prints each resource's current state and history with the `syncwarden` CLI. Stops everything
+# it started.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -30,10 +33,32 @@ export AWS_ENDPOINT_URL="$MOTO_ENDPOINT" TABLE_NAME="$TABLE"
 syncwarden init
 
 EMULATOR_PORT=$(free_port)
-start_bg "$STATE_DIR/emulator.log" "$TARGET_DIR/debug/syncwarden-emulator" --scenario "$SCENARIO" --port "$EMULATOR_PORT"
+SLACK_PORT=$(free_port)
+start_bg "$STATE_DIR/emulator.log" "$TARGET_DIR/debug/syncwarden-emulator" --scenario "$SCENARIO" \
+  --port "$EMULATOR_PORT" --slack-port "$SLACK_PORT"
 EMULATOR="http://127.0.0.1:$EMULATOR_PORT"
+SLACK="http://127.0.0.1:$SLACK_PORT"
 wait_http "$EMULATOR/admin/calls" 30 || { cat "$STATE_DIR/emulator.log" >&2; exit 1; }
-log "control-plane emulator (CodeConnections, CodePipeline) on $EMULATOR, scenario $SCENARIO"
+wait_http "$SLACK/admin/messages" 30 || { cat "$STATE_DIR/emulator.log" >&2; exit 1; }
+log "control-plane emulator (CodeConnections, CodePipeline) on $EMULATOR, scenario $SCENARIO; Slack API on $SLACK"
+
+# Where the notifier sends: an SNS topic with a queue subscribed (read back below), and Slack
+# through secrets that hold the webhook URL and the bot token, as in AWS.
+mapfile -t NOTIFY < <("$VENV/bin/python" - "$MOTO_ENDPOINT" "$SLACK" <<'PY'
+import boto3, sys
+endpoint, slack = sys.argv[1], sys.argv[2]
+sns = boto3.client("sns", endpoint_url=endpoint)
+sqs = boto3.client("sqs", endpoint_url=endpoint)
+secrets = boto3.client("secretsmanager", endpoint_url=endpoint)
+topic = sns.create_topic(Name="syncwarden-demo")["TopicArn"]
+queue = sqs.create_queue(QueueName="syncwarden-demo-sns")["QueueUrl"]
+arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+hook = secrets.create_secret(Name="syncwarden/slack-webhook", SecretString=slack + "/services/T0000/B0000/XXXXXXXX")["ARN"]
+token = secrets.create_secret(Name="syncwarden/slack-bot-token", SecretString="xoxb-test-token")["ARN"]
+print(topic); print(hook); print(token)
+PY
+)
 
 # The poller announces new blockers on this bus; a rule copies them to a queue we read back.
 "$VENV/bin/python" - "$MOTO_ENDPOINT" "$BUS" <<'PY'
@@ -54,7 +79,8 @@ log "Lambda Runtime API (cargo lambda watch) on 127.0.0.1:$LAMBDA_PORT"
 start_bg "$STATE_DIR/lambda.log" cargo lambda watch --ignore-changes --quiet --timeout 120 \
   --invoke-address 127.0.0.1 --invoke-port "$LAMBDA_PORT" \
   --env-var "TABLE_NAME=$TABLE,AWS_ENDPOINT_URL=$MOTO_ENDPOINT,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,AWS_SESSION_TOKEN=testing,AWS_EC2_METADATA_DISABLED=true,RUST_LOG=info" \
-  --env-var "AWS_ENDPOINT_URL_CODECONNECTIONS=$EMULATOR,AWS_ENDPOINT_URL_CODEPIPELINE=$EMULATOR,EVENT_BUS_NAME=$BUS,STUCK_AFTER_MINUTES=60,POLL_STOP_MARGIN_SECONDS=2"
+  --env-var "AWS_ENDPOINT_URL_CODECONNECTIONS=$EMULATOR,AWS_ENDPOINT_URL_CODEPIPELINE=$EMULATOR,EVENT_BUS_NAME=$BUS,STUCK_AFTER_MINUTES=60,POLL_STOP_MARGIN_SECONDS=2" \
+  --env-var "SNS_TOPIC_ARN=${NOTIFY[0]},SLACK_WEBHOOK_SECRET_ARN=${NOTIFY[1]},SLACK_BOT_TOKEN_SECRET_ARN=${NOTIFY[2]},SLACK_CHANNEL=C0PLATFORM,SLACK_API_BASE=$SLACK/api"
 wait_http "http://127.0.0.1:$LAMBDA_PORT/" 120 || { cat "$STATE_DIR/lambda.log" >&2; exit 1; }
 
 invoke() { # function, event file → prints one line: the function's answer or its error
@@ -148,6 +174,64 @@ import json, sys
 r = json.loads(sys.argv[1])
 print(f"  polled {r['polled']} targets, found {len(r['recorded'])} new, {r['state_writes']} state writes")
 PY
+
+log "the table's stream through the notifier (state changes only, as the event source filter passes them)"
+"$VENV/bin/python" - "$MOTO_ENDPOINT" "$TABLE" "$STATE_DIR/stream-batch.json" <<'PY'
+import boto3, json, sys
+endpoint, table, out = sys.argv[1:]
+arn = boto3.client("dynamodb", endpoint_url=endpoint).describe_table(TableName=table)["Table"]["LatestStreamArn"]
+streams = boto3.client("dynamodbstreams", endpoint_url=endpoint)
+records = []
+for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    while it:
+        page = streams.get_records(ShardIterator=it)
+        records += page["Records"]
+        it = page.get("NextShardIterator") if page["Records"] else None
+def lambda_shape(r):
+    # What Lambda hands the function: the record as GetRecords returns it, times as epoch seconds.
+    r["dynamodb"]["ApproximateCreationDateTime"] = r["dynamodb"]["ApproximateCreationDateTime"].timestamp()
+    r["eventSourceARN"] = arn
+    return r
+state = [lambda_shape(r) for r in records if r["dynamodb"]["Keys"]["sk"]["S"] == "STATE"]
+json.dump({"Records": state}, open(out, "w"), default=str)
+print(f"  {len(records)} stream records, {len(state)} of them state changes")
+PY
+notify() {
+  cargo lambda invoke notifier --invoke-address 127.0.0.1 --invoke-port "$LAMBDA_PORT" \
+    --data-file "$STATE_DIR/stream-batch.json" --output-format json
+}
+echo "  notifier answered: $(notify)"
+log "the notifications, as they arrived"
+"$VENV/bin/python" - "$SLACK" "$MOTO_ENDPOINT" <<'PY'
+import boto3, json, sys, urllib.request
+slack, endpoint = sys.argv[1:]
+messages = json.load(urllib.request.urlopen(slack + "/admin/messages"))
+print(f"  Slack: {len(messages)} calls")
+for m in messages:
+    where = {"webhook": "webhook", "update": "bot: root edited",
+             "post_message": "bot: reply in thread" if m.get("thread_ts") else "bot: new root"}[m["kind"]]
+    print(f"    {where:<21}| {m['body'].get('text', '')}")
+sqs = boto3.client("sqs", endpoint_url=endpoint)
+queue = sqs.get_queue_url(QueueName="syncwarden-demo-sns")["QueueUrl"]
+published = []
+while True:
+    got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    if not got:
+        break
+    for m in got:
+        published.append(json.loads(m["Body"]))
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+print(f"  SNS: {len(published)} messages")
+for n in published:
+    attrs = " ".join(f"{k}={v['Value']}" for k, v in sorted(n.get("MessageAttributes", {}).items()))
+    print(f"    {n['Subject']:<62} {attrs}")
+PY
+log "the stream redelivers the same batch: nothing is sent twice"
+before=$("$VENV/bin/python" -c 'import json,sys,urllib.request; print(len(json.load(urllib.request.urlopen(sys.argv[1] + "/admin/messages"))))' "$SLACK")
+echo "  notifier answered: $(notify)"
+after=$("$VENV/bin/python" -c 'import json,sys,urllib.request; print(len(json.load(urllib.request.urlopen(sys.argv[1] + "/admin/messages"))))' "$SLACK")
+echo "  Slack calls before: $before, after: $after"
 
 log "current state (syncwarden status)"
 syncwarden status

@@ -26,7 +26,8 @@ const WEBHOOK_PATH: &str = "/services/T0000/B0000/XXXXXXXX";
 const FIRST_TS_SECONDS: u64 = 1_763_700_000;
 
 /// Which call a recorded message came through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SlackCall {
     Webhook,
     PostMessage,
@@ -34,7 +35,7 @@ pub enum SlackCall {
 }
 
 /// One accepted request, as recorded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SlackMessage {
     pub kind: SlackCall,
     /// `None` for webhooks (they post to the channel chosen at install).
@@ -79,7 +80,12 @@ pub struct SlackServer {
 impl SlackServer {
     /// Binds 127.0.0.1 on a free port and serves in a background tokio task until dropped.
     pub async fn start() -> std::io::Result<SlackServer> {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        Self::start_on(0).await
+    }
+
+    /// Binds `127.0.0.1:port` (0 picks a free one).
+    pub async fn start_on(port: u16) -> std::io::Result<SlackServer> {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
         let slack = Shared::default();
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -146,6 +152,15 @@ impl Drop for SlackServer {
 }
 
 fn router(slack: Shared) -> Router {
+    // What was received, for scripts (the demo prints it); never counted or failed.
+    let admin = Router::new()
+        .route(
+            "/admin/messages",
+            axum::routing::get(|State(slack): State<Shared>| async move {
+                axum::Json(lock(&slack.messages).clone())
+            }),
+        )
+        .with_state(slack.clone());
     Router::new()
         .route("/services/{*rest}", post(webhook))
         .route("/api/chat.postMessage", post(post_message))
@@ -153,6 +168,7 @@ fn router(slack: Shared) -> Router {
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such route\n") })
         .layer(middleware::from_fn_with_state(slack.clone(), count_and_fail))
         .with_state(slack)
+        .merge(admin)
 }
 
 /// Counts every request and answers the next queued failure instead of the route.

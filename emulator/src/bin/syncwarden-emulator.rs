@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use syncwarden_emulator::{Emulator, Scenario};
+use syncwarden_emulator::{Emulator, Scenario, SlackServer};
 
 /// Local emulator of CodeConnections Git sync (RPC v2 CBOR) and CodePipeline (awsJson1_1).
 #[derive(Debug, Parser)]
@@ -17,6 +17,10 @@ struct Args {
     /// Port on 127.0.0.1; 0 picks a free one.
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// Also serve a local Slack API (webhooks, chat.postMessage, chat.update; bot token
+    /// `xoxb-test-token`; GET /admin/messages lists what it received) on this port.
+    #[arg(long)]
+    slack_port: Option<u16>,
 }
 
 #[tokio::main]
@@ -37,6 +41,14 @@ async fn run(args: Args) -> Result<(), String> {
     let emulator = Emulator::start_on(args.port, scenario)
         .await
         .map_err(|e| format!("cannot bind 127.0.0.1:{}: {e}", args.port))?;
+    let slack = match args.slack_port {
+        Some(port) => Some(
+            SlackServer::start_on(port)
+                .await
+                .map_err(|e| format!("cannot bind 127.0.0.1:{port}: {e}"))?,
+        ),
+        None => None,
+    };
     // Exactly one line on stdout: scripts wait for it to know the server is ready.
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on {}", emulator.url())
@@ -45,6 +57,7 @@ async fn run(args: Args) -> Result<(), String> {
     drop(stdout);
     shutdown_signal().await.map_err(|e| format!("cannot wait for signals: {e}"))?;
     drop(emulator);
+    drop(slack);
     Ok(())
 }
 
