@@ -165,3 +165,84 @@ proptest! {
         prop_assert_eq!(ids.len(), notices.len());
     }
 }
+
+/// Every kind of failure the notifier handles opens an incident with its own event type.
+#[test]
+fn each_kind_of_failure_is_told_as_what_it_is() {
+    use crate::ids::{BlockerId, ConnectionId, ExecutionId, PipelineName};
+    use crate::status::{BlockerStatus, ConnectionStatus, PipelineState, StackStatus};
+    let base = sync("x", 0, SyncStatus::Failed, A);
+    let stack = ResourceId::Stack(StackName::new("payments-api").unwrap());
+    let cases: Vec<(ResourceId, Change, EventType, &str)> = vec![
+        (
+            stack.clone(),
+            Change::Stack {
+                status: StackStatus::UpdateRollbackFailed,
+                reason: None,
+                stack_id: None,
+            },
+            EventType::StackFailed,
+            "Stack deployment failed: payments-api",
+        ),
+        (
+            stack.clone(),
+            Change::Blocker {
+                id: BlockerId::new("blk-1").unwrap(),
+                status: BlockerStatus::Active,
+                reason: Some("rolled back".into()),
+                contexts: vec![],
+                created_at: at(0),
+                resolved_reason: None,
+                resolved_at: None,
+            },
+            EventType::BlockerActive,
+            "Git sync blocked: payments-api",
+        ),
+        (
+            stack.clone(),
+            Change::GitSync {
+                status: SyncStatus::InProgress,
+                previous: None,
+                provider: None,
+                stuck_since: Some(at(-90)),
+            },
+            EventType::SyncStuck,
+            "Git sync stuck: payments-api",
+        ),
+        (
+            ResourceId::Pipeline(PipelineName::new("release").unwrap()),
+            Change::PipelineExecution {
+                state: PipelineState::Failed,
+                execution_id: ExecutionId::new("e-1").unwrap(),
+                trigger: None,
+                commit_message: None,
+                failure: Some("stage Deploy / action Deploy: JobFailed".into()),
+                author: None,
+            },
+            EventType::PipelineFailed,
+            "Pipeline failed: release",
+        ),
+        (
+            ResourceId::Connection(ConnectionId::new("0f5b706a").unwrap()),
+            Change::Connection {
+                status: ConnectionStatus::Error,
+                arn: "arn:aws:codeconnections:eu-west-1:1:connection/0f5b706a".into(),
+                name: None,
+                provider: None,
+            },
+            EventType::ConnectionUnavailable,
+            "Connection unavailable: 0f5b706a",
+        ),
+    ];
+    for (resource, change, expected, headline) in cases {
+        // Stack events only count for tracked stacks: a Git sync observation comes first.
+        let mut story = vec![sync("first", -1, SyncStatus::Succeeded, A)];
+        story.retain(|_| resource == stack);
+        story.push(Observation { resource, change, ..base.clone() });
+        let (incident, notices) = run(&story, &IncidentConfig::default());
+        assert_eq!(notices.len(), 1, "{expected:?}: {notices:?}");
+        assert_eq!((notices[0].kind, notices[0].event_type), (NoticeKind::Opened, expected));
+        assert_eq!(notices[0].headline, headline);
+        assert_eq!(incident.unwrap().status, IncidentStatus::Open);
+    }
+}
