@@ -14,7 +14,7 @@ template:    ## Regenerate template.yaml's table block from shared/src/store/sch
 	cargo run -q -p syncwarden-cli -- schema --write template.yaml
 
 build-lambda: ## Release arm64 binaries for `sam deploy` (needs cargo-lambda; see README)
-	cargo lambda build --release --arm64 -p sync-events -p pipeline-events -p poller -p notifier
+	cargo lambda build --release --arm64 -p sync-events -p pipeline-events -p poller -p notifier -p auto-resolve-blocker
 
 clean:
 	rm -rf .local

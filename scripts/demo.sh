@@ -80,6 +80,7 @@ start_bg "$STATE_DIR/lambda.log" cargo lambda watch --ignore-changes --quiet --t
   --invoke-address 127.0.0.1 --invoke-port "$LAMBDA_PORT" \
   --env-var "TABLE_NAME=$TABLE,AWS_ENDPOINT_URL=$MOTO_ENDPOINT,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=testing,AWS_SECRET_ACCESS_KEY=testing,AWS_SESSION_TOKEN=testing,AWS_EC2_METADATA_DISABLED=true,RUST_LOG=info" \
   --env-var "AWS_ENDPOINT_URL_CODECONNECTIONS=$EMULATOR,AWS_ENDPOINT_URL_CODEPIPELINE=$EMULATOR,EVENT_BUS_NAME=$BUS,STUCK_AFTER_MINUTES=60,POLL_STOP_MARGIN_SECONDS=2" \
+  --env-var "AWS_ENDPOINT_URL_CLOUDFORMATION=$EMULATOR,AUTO_RESOLVE_MODE=enforce,AUTO_RESOLVE_STACKS=payments-*,AUTO_RESOLVE_REASONS=*rolled back*" \
   --env-var "SNS_TOPIC_ARN=${NOTIFY[0]},SLACK_WEBHOOK_SECRET_ARN=${NOTIFY[1]},SLACK_BOT_TOKEN_SECRET_ARN=${NOTIFY[2]},SLACK_CHANNEL=C0PLATFORM,SLACK_API_BASE=$SLACK/api"
 wait_http "http://127.0.0.1:$LAMBDA_PORT/" 120 || { cat "$STATE_DIR/lambda.log" >&2; exit 1; }
 
@@ -173,6 +174,37 @@ POLL=$(cargo lambda invoke poller --invoke-address 127.0.0.1 --invoke-port "$LAM
 import json, sys
 r = json.loads(sys.argv[1])
 print(f"  polled {r['polled']} targets, found {len(r['recorded'])} new, {r['state_writes']} state writes")
+PY
+
+log "auto-resolve (enforce mode, payments-* allowed): a manual dry-run request, then the blocker event the poll announced"
+"$VENV/bin/python" - "$MOTO_ENDPOINT" "$BUS" "$STATE_DIR/blocker-event.json" <<'PY'
+import boto3, json, sys
+endpoint, bus, out = sys.argv[1:]
+sqs = boto3.client("sqs", endpoint_url=endpoint)
+queue = sqs.get_queue_url(QueueName=bus)["QueueUrl"]
+# The announcement was read (and left on the queue) above; take it again, as the rule would deliver it.
+messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1, VisibilityTimeout=0).get("Messages", [])
+event = json.loads(messages[0]["Body"]) if messages else json.load(open("events/auto-resolve/sync-blocker-detected.json"))
+json.dump(event, open(out, "w"))
+PY
+for request in events/auto-resolve/manual-request.json "$STATE_DIR/blocker-event.json"; do
+  echo "  request: $request"
+  cargo lambda invoke auto-resolve-blocker --invoke-address 127.0.0.1 --invoke-port "$LAMBDA_PORT" \
+    --data-file "$request" --output-format json > "$STATE_DIR/resolve-report.json"
+  "$VENV/bin/python" - "$STATE_DIR/resolve-report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+d = r.get("decision") or {}
+print(f"    {r['stack']} blocker {r['blocker_id']}: {d.get('decision')} by rule {d.get('rule')} -> {r['outcome']}")
+print(f"    why: {d.get('reason') or d.get('why')}")
+PY
+done
+"$VENV/bin/python" - "$EMULATOR" <<'PY'
+import json, sys, urllib.request
+s = json.load(urllib.request.urlopen(sys.argv[1] + "/admin/scenario"))["stacks"]["payments-api"]
+b, sync = s["blockers"][0], s["latest_sync"]
+print(f"  in the emulator: blocker {b['status']} ({b.get('resolved_reason', '')[:90]}…)")
+print(f"  payments-api sync resumed: {sync['status']} on {sync['target_sha'][:7]}")
 PY
 
 log "the table's stream through the notifier (state changes only, as the event source filter passes them)"

@@ -1,5 +1,6 @@
 //! `syncwarden`: the operator's view of the sync history.
 
+mod blockers;
 mod input;
 mod render;
 
@@ -74,6 +75,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Active Git sync blockers, their age, and what the auto-resolve policy would decide
+    /// (the policy comes from the AUTO_RESOLVE_* variables, as in the function).
+    Blockers {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the auto-resolve policy and action on a stack's blocker by hand. It acts only when
+    /// the policy says Resolve and AUTO_RESOLVE_MODE=enforce; the decision is recorded either way.
+    Resolve {
+        /// The stack.
+        stack: shared::ids::StackName,
+        /// A specific blocker (default: the stack's active one).
+        #[arg(long)]
+        blocker: Option<String>,
+        /// Who asks and why (recorded, and part of the ResolvedReason).
+        #[arg(long)]
+        reason: String,
+        /// Decide and record, but do not resolve.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON instead of a line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print (or write into template.yaml) the table definition as CloudFormation.
     #[command(hide = true)]
     Schema {
@@ -110,7 +136,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     if let Some(endpoint) = &cli.endpoint_url {
         loader = loader.endpoint_url(endpoint);
     }
-    let client = shared::aws::dynamodb(&loader.load().await);
+    let sdk = loader.load().await;
+    let client = shared::aws::dynamodb(&sdk);
     let retention = match &cli.command {
         Command::Replay { retention_days, .. } => Retention::days(*retention_days),
         _ => Retention::default(),
@@ -146,6 +173,32 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Replay { input, json, .. } => {
             let recorder = Recorder::new(store, EventFamily::ALL);
             return replay(&recorder, &input, json, &mut out).await;
+        }
+        Command::Blockers { json } => {
+            let resolver = resolver(&sdk, store.clone())?;
+            let rows = blockers::list(&store, &resolver).await?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "{}", blockers::table(&rows, resolver.config().mode))?;
+            }
+        }
+        Command::Resolve { stack, blocker, reason, dry_run, json } => {
+            let resolver = resolver(&sdk, store)?;
+            let request = shared::resolve::ResolveRequest {
+                stack,
+                blocker_id: blocker,
+                requested_by: reason,
+                dry_run,
+            };
+            let report = resolver.handle(&request).await?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &report)?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "{}", blockers::report_line(&report))?;
+            }
         }
         Command::Schema { .. } => unreachable!("handled above"),
     }
@@ -185,6 +238,17 @@ async fn replay(
         writeln!(out, "{recorded} recorded, {failed} failed, {} read", events.len())?;
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The same action the function runs, with the policy from the environment.
+fn resolver(sdk: &aws_config::SdkConfig, store: HistoryStore) -> Result<shared::resolve::Resolver> {
+    let policy = shared::config::resolve_policy(&shared::config::Env::process())?;
+    let control = shared::poll::ControlPlane::new(
+        shared::aws::codeconnections(sdk),
+        shared::aws::codepipeline(sdk),
+    );
+    let stacks = shared::resolve::Stacks::new(shared::aws::cloudformation(sdk));
+    Ok(shared::resolve::Resolver::new(control, stacks, store, policy))
 }
 
 fn schema(write: Option<&PathBuf>) -> Result<ExitCode> {

@@ -8,10 +8,20 @@ use syncwarden_tests::{endpoint, events_dir, table_name};
 
 /// `syncwarden <args>` with the loopback-only AWS environment and `TABLE_NAME=table`.
 fn syncwarden(table: Option<&str>, args: &[&str], stdin: Option<&str>) -> Output {
+    syncwarden_with(table, args, stdin, &[])
+}
+
+/// The same, with extra environment variables.
+fn syncwarden_with(
+    table: Option<&str>,
+    args: &[&str],
+    stdin: Option<&str>,
+    vars: &[(&str, &str)],
+) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_syncwarden"));
+    command.env_clear().envs(vars.iter().copied());
     command
         .args(args)
-        .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AWS_ENDPOINT_URL", endpoint())
         .env("AWS_REGION", "eu-west-1")
@@ -47,9 +57,9 @@ fn replayed(test: &str) -> String {
     let events = events_dir();
     let replay = syncwarden(Some(&table), &["replay", events.to_str().unwrap()], None);
     let out = stdout(&replay);
-    // events/schedule/ holds the poller's trigger, which no recorder takes: reported, skipped.
+    // events/schedule/ and events/auto-resolve/ hold other functions' inputs: reported, skipped.
     assert_eq!(replay.status.code(), Some(1), "{out}");
-    assert!(out.contains("22 recorded, 1 failed, 23 read"), "{out}");
+    assert!(out.contains("22 recorded, 3 failed, 25 read"), "{out}");
     assert!(
         out.contains("scheduled-event.json: unsupported event: source `aws.events` with detail-type `Scheduled Event`"),
         "{out}"
@@ -143,4 +153,50 @@ fn clear_errors_for_a_missing_table_name_or_table() {
         "{}",
         stderr(&bad_resource)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blockers_shows_the_policy_verdict_and_resolve_acts_only_when_enforced() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../emulator/scenarios/demo.json");
+    let scenario = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let emulator = syncwarden_emulator::Emulator::start(scenario).await.unwrap();
+    let f = syncwarden_tests::fixture("cli-blockers").await;
+    let poller = shared::poll::Poller::new(
+        syncwarden_tests::control_plane(&emulator.url()),
+        f.store.clone(),
+        None,
+        shared::poll::PollConfig { stop_margin: std::time::Duration::ZERO, ..Default::default() },
+    );
+    poller.run(std::time::Instant::now() + std::time::Duration::from_secs(30)).await.unwrap();
+    let url = emulator.url();
+    let control = [
+        ("AWS_ENDPOINT_URL_CODECONNECTIONS", url.as_str()),
+        ("AWS_ENDPOINT_URL_CODEPIPELINE", url.as_str()),
+        ("AWS_ENDPOINT_URL_CLOUDFORMATION", url.as_str()),
+    ];
+    let blockers = tokio::task::block_in_place(|| {
+        syncwarden_with(Some(&f.table), &["blockers", "--json"], None, &control)
+    });
+    assert!(blockers.status.success(), "{}", stderr(&blockers));
+    let rows: serde_json::Value = serde_json::from_slice(&blockers.stdout).unwrap();
+    assert_eq!(rows[0]["stack"], "payments-api");
+    assert_eq!(rows[0]["decision"]["rule"], "allow-list", "safe defaults resolve nothing: {rows}");
+
+    let mut enforce = control.to_vec();
+    enforce.extend([("AUTO_RESOLVE_MODE", "enforce"), ("AUTO_RESOLVE_STACKS", "payments-*")]);
+    let resolve = tokio::task::block_in_place(|| {
+        syncwarden_with(
+            Some(&f.table),
+            &["resolve", "payments-api", "--reason", "alice: fix merged"],
+            None,
+            &enforce,
+        )
+    });
+    assert!(resolve.status.success(), "{}", stderr(&resolve));
+    assert!(stdout(&resolve).contains("resolve → Resolved"), "{}", stdout(&resolve));
+    assert_eq!(emulator.scenario().stacks["payments-api"].blockers[0].status, "RESOLVED");
+    let history = tokio::task::block_in_place(|| {
+        syncwarden(Some(&f.table), &["history", "payments-api"], None)
+    });
+    assert!(stdout(&history).contains("auto-resolve resolve blocker"), "{}", stdout(&history));
 }

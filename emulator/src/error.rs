@@ -71,4 +71,20 @@ impl ApiError {
             ApiError::UnknownOperation(_) => "UnknownOperationException",
         }
     }
+
+    /// The error code CloudFormation (awsQuery) sends in `<Error><Code>`.
+    pub fn cloudformation_code(&self) -> &'static str {
+        match self {
+            ApiError::ResourceNotFound(_)
+            | ApiError::PipelineNotFound(_)
+            | ApiError::InvalidInput(_)
+            | ApiError::Validation(_)
+            | ApiError::InvalidNextToken
+            | ApiError::SyncBlockerDoesNotExist
+            | ApiError::RetryLatestCommitFailed => "ValidationError",
+            ApiError::Throttling => "Throttling",
+            ApiError::Internal => "InternalFailure",
+            ApiError::UnknownOperation(_) => "InvalidAction",
+        }
+    }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// Faults applied to every CodeConnections and CodePipeline request (never to the admin API).
+/// Faults applied to every CodeConnections, CodePipeline and CloudFormation request (never to
+/// the admin API).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Faults {

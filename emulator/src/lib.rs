@@ -1,5 +1,6 @@
 //! A local emulator of the AWS control-plane APIs syncwarden calls: CodeConnections Git sync
-//! (Smithy RPC v2 CBOR) and CodePipeline (awsJson1_1). The real AWS SDK clients talk to it
+//! (Smithy RPC v2 CBOR), CodePipeline (awsJson1_1) and CloudFormation `DescribeStacks`
+//! (awsQuery). The real AWS SDK clients talk to it
 //! through `endpoint_url`; tests drive its state through [`Emulator`] or the `/admin` API.
 
 pub mod cbor;
@@ -9,6 +10,7 @@ pub mod scenario;
 pub mod slack;
 
 mod admin;
+mod cloudformation;
 mod codeconnections;
 mod codepipeline;
 
@@ -17,7 +19,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use tokio::sync::oneshot;
 
@@ -128,14 +133,27 @@ impl Drop for Emulator {
     }
 }
 
-/// All routes: RPC v2 by path, awsJson by `X-Amz-Target` on `/`, and the admin API.
+/// All routes: RPC v2 by path, awsJson by `X-Amz-Target` or awsQuery by form `Action` on `/`,
+/// and the admin API.
 fn router(shared: SharedState) -> Router {
     Router::new()
         .route("/service/{service}/operation/{operation}", post(codeconnections::serve))
-        .route("/", post(codepipeline::serve))
+        .route("/", post(serve_root))
         .route("/admin/scenario", get(admin::get_scenario).put(admin::put_scenario))
         .route("/admin/faults", get(admin::get_faults).put(admin::put_faults))
         .route("/admin/calls", get(admin::get_calls).delete(admin::delete_calls))
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such route\n") })
         .with_state(shared)
+}
+
+/// `POST /`: awsJson1_1 (CodePipeline) when `X-Amz-Target` is present, awsQuery
+/// (CloudFormation) when the body is a form naming an `Action`, else CodePipeline's answer to a
+/// request without a target.
+async fn serve_root(state: State<SharedState>, headers: HeaderMap, body: Bytes) -> Response {
+    if !headers.contains_key("x-amz-target")
+        && let Some(query) = cloudformation::Query::parse(&body)
+    {
+        return cloudformation::serve(state.0, query).await;
+    }
+    codepipeline::serve(state, headers, body).await
 }

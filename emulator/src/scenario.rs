@@ -121,6 +121,79 @@ pub struct StackState {
     /// Most recent blockers, active and resolved.
     #[serde(default)]
     pub blockers: Vec<SyncBlocker>,
+    /// The CloudFormation status `DescribeStacks` answers, e.g. `UPDATE_ROLLBACK_COMPLETE`;
+    /// absent means [`DEFAULT_STACK_STATUS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_status: Option<String>,
+    /// The CloudFormation `StackStatusReason` (absent: none sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_status_reason: Option<String>,
+    /// The stack ARN; absent means one derived from the name (see [`StackState::stack_id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_id: Option<String>,
+    /// When the stack was created; absent means [`DEFAULT_STACK_CREATION_TIME`] (or
+    /// `last_updated` if that is earlier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<DateTime<Utc>>,
+    /// The CloudFormation `LastUpdatedTime` (absent: never updated, none sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<DateTime<Utc>>,
+}
+
+/// The CloudFormation status of a stack whose `stack_status` is not set.
+pub const DEFAULT_STACK_STATUS: &str = "UPDATE_COMPLETE";
+
+/// The creation time of a stack whose `creation_time` is not set, as RFC 3339.
+pub const DEFAULT_STACK_CREATION_TIME: &str = "2026-11-01T10:00:00Z";
+
+impl StackState {
+    /// The CloudFormation stack status (`UPDATE_COMPLETE` unless the scenario sets one).
+    pub fn stack_status(&self) -> &str {
+        self.stack_status.as_deref().unwrap_or(DEFAULT_STACK_STATUS)
+    }
+
+    /// The stack ARN: `stack_id` if set, else
+    /// `arn:aws:cloudformation:eu-west-1:111122223333:stack/<name>/<uuid-like suffix>` with a
+    /// suffix derived from the name alone, so it is the same on every run.
+    pub fn stack_id(&self, name: &str) -> String {
+        match &self.stack_id {
+            Some(id) => id.clone(),
+            None => default_stack_id(name),
+        }
+    }
+
+    /// The creation time: `creation_time` if set, else the default (never after
+    /// `last_updated`).
+    pub fn creation_time(&self) -> DateTime<Utc> {
+        if let Some(t) = self.creation_time {
+            return t;
+        }
+        let default = DateTime::parse_from_rfc3339(DEFAULT_STACK_CREATION_TIME)
+            .map(|t| t.to_utc())
+            .unwrap_or_default();
+        match self.last_updated {
+            Some(updated) if updated < default => updated,
+            _ => default,
+        }
+    }
+}
+
+/// The derived ARN of a stack named `name` (see [`StackState::stack_id`]).
+pub fn default_stack_id(name: &str) -> String {
+    // Two FNV-1a hashes with different offset bases give 128 stable bits.
+    let fnv = |basis: u64| {
+        name.bytes().fold(basis, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+    };
+    let hi = fnv(0xcbf2_9ce4_8422_2325);
+    let lo = fnv(0x6c62_272e_07bb_0142);
+    format!(
+        "arn:aws:cloudformation:eu-west-1:111122223333:stack/{name}/{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xffff,
+        hi & 0xffff,
+        lo >> 48,
+        lo & 0xffff_ffff_ffff
+    )
 }
 
 /// One attempt to deploy a commit to a stack.
@@ -408,6 +481,8 @@ impl Scenario {
                     latest_sync: Some(sync.clone()),
                     latest_successful_sync: Some(sync),
                     blockers: Vec::new(),
+                    last_updated: Some(started_at + Duration::seconds(30)),
+                    ..StackState::default()
                 },
             );
         }
@@ -517,6 +592,7 @@ mod tests {
         assert_eq!(s.sync_configurations.len(), 120);
         assert_eq!(s.stacks.len(), 120);
         assert!(s.stacks.values().all(|st| st.blockers.is_empty()));
+        assert!(s.stacks.values().all(|st| st.stack_status() == DEFAULT_STACK_STATUS));
         assert_eq!(s.pipelines.len(), 3);
     }
 
@@ -528,5 +604,28 @@ mod tests {
             ..RepositoryLink::default()
         };
         assert_eq!(link.arn(), "arn:aws:codeconnections:us-east-1:999:repository-link/abc");
+    }
+
+    #[test]
+    fn stack_ids_are_stable_and_distinct() {
+        let state = StackState::default();
+        let a = state.stack_id("payments-api");
+        assert_eq!(a, state.stack_id("payments-api"));
+        assert_ne!(a, state.stack_id("network-core"));
+        let suffix =
+            a.strip_prefix("arn:aws:cloudformation:eu-west-1:111122223333:stack/payments-api/");
+        let groups: Vec<usize> = suffix.unwrap().split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12]);
+        let set = StackState { stack_id: Some("arn:x".into()), ..StackState::default() };
+        assert_eq!(set.stack_id("payments-api"), "arn:x");
+    }
+
+    #[test]
+    fn stack_defaults() {
+        let state: StackState = serde_json::from_str(r#"{"desired_sha": "abc"}"#).unwrap();
+        assert_eq!(state.stack_status(), "UPDATE_COMPLETE");
+        assert_eq!(state.creation_time().to_rfc3339(), "2026-11-01T10:00:00+00:00");
+        let json = serde_json::to_value(&state).unwrap();
+        assert!(json.get("stack_status").is_none() && json.get("last_updated").is_none());
     }
 }

@@ -39,3 +39,8 @@ pub fn sns(config: &SdkConfig) -> aws_sdk_sns::Client {
 pub fn secretsmanager(config: &SdkConfig) -> aws_sdk_secretsmanager::Client {
     aws_sdk_secretsmanager::Client::new(config)
 }
+
+/// A CloudFormation client from `config` (`AWS_ENDPOINT_URL_CLOUDFORMATION` to redirect).
+pub fn cloudformation(config: &SdkConfig) -> aws_sdk_cloudformation::Client {
+    aws_sdk_cloudformation::Client::new(config)
+}

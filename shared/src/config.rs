@@ -147,6 +147,58 @@ impl NotifierConfig {
     }
 }
 
+/// The auto-resolve policy from `AUTO_RESOLVE_*` (safe defaults: dry-run, no stack).
+pub fn resolve_policy<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<crate::resolve::PolicyConfig, ConfigError> {
+    use crate::resolve::{Mode, PolicyConfig};
+    let list = |name: &str, default: &[&str]| -> Vec<String> {
+        match env.raw(name) {
+            Some(value) => value
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None => default.iter().map(|p| p.to_string()).collect(),
+        }
+    };
+    let mode = match env.get("AUTO_RESOLVE_MODE") {
+        None => Mode::DryRun,
+        Some(value) => value.parse().map_err(|e: String| ConfigError::Invalid {
+            name: "AUTO_RESOLVE_MODE",
+            value,
+            expected: e,
+        })?,
+    };
+    let require_new_commit = match env.get("AUTO_RESOLVE_REQUIRE_NEW_COMMIT").as_deref() {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                name: "AUTO_RESOLVE_REQUIRE_NEW_COMMIT",
+                value: other.into(),
+                expected: "true or false".into(),
+            });
+        }
+    };
+    let minutes = |n: u32| chrono::Duration::minutes(i64::from(n));
+    PolicyConfig::new(
+        mode,
+        list("AUTO_RESOLVE_STACKS", &[]),
+        list("AUTO_RESOLVE_REASONS", &["*"]),
+        minutes(env.number("AUTO_RESOLVE_MIN_AGE_MINUTES", 15, 0..=10_080)?),
+        require_new_commit,
+        minutes(env.number("AUTO_RESOLVE_COOLDOWN_MINUTES", 30, 0..=10_080)?),
+        env.number("AUTO_RESOLVE_DAILY_CAP", 3, 0..=100)?,
+    )
+    .map_err(|e| ConfigError::Invalid {
+        name: "AUTO_RESOLVE_STACKS / AUTO_RESOLVE_REASONS",
+        value: e.pattern.clone(),
+        expected: e.to_string(),
+    })
+}
+
 /// A routing document that sends everything to every channel the simple variables name.
 fn default_routes<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<String, ConfigError> {
     let mut channels = serde_json::Map::new();

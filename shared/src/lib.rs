@@ -17,6 +17,7 @@ pub mod observation;
 pub mod poll;
 pub mod reconcile;
 pub mod recorder;
+pub mod resolve;
 pub mod status;
 pub mod store;
 pub mod telemetry;

@@ -115,6 +115,21 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resolved_at: Option<DateTime<Utc>>,
     },
+    /// What the auto-resolver decided about a blocker (every decision is recorded: the audit).
+    BlockerDecision {
+        blocker: BlockerId,
+        /// `resolve`, `skip` or `escalate`.
+        decision: String,
+        /// The policy rule that decided.
+        rule: String,
+        why: String,
+        /// `off`, `dry-run` or `enforce` (or `manual` for a person's request).
+        mode: String,
+        /// What happened: `resolved`, `already-resolved`, `dry-run`, `not-acted`, `failed: …`.
+        outcome: String,
+        /// Who asked: `event` (the poller's announcement) or the operator's reason.
+        requested_by: String,
+    },
     /// A CodeConnections connection's status.
     Connection {
         status: ConnectionStatus,
@@ -145,6 +160,8 @@ pub enum Facet {
     Stack,
     Pipeline,
     Blocker(BlockerId),
+    /// The auto-resolver's latest decision about one blocker.
+    Decision(BlockerId),
     Connection,
 }
 
@@ -155,6 +172,7 @@ impl fmt::Display for Facet {
             Facet::Stack => f.write_str("stack"),
             Facet::Pipeline => f.write_str("pipeline"),
             Facet::Blocker(id) => write!(f, "blocker:{id}"),
+            Facet::Decision(id) => write!(f, "decision:{id}"),
             Facet::Connection => f.write_str("connection"),
         }
     }
@@ -169,10 +187,15 @@ impl std::str::FromStr for Facet {
             "stack" => Ok(Facet::Stack),
             "pipeline" => Ok(Facet::Pipeline),
             "connection" => Ok(Facet::Connection),
-            other => match other.strip_prefix("blocker:") {
-                Some(id) => BlockerId::new(id).map(Facet::Blocker).map_err(|e| e.to_string()),
-                None => Err(format!("unknown facet `{other}`")),
-            },
+            other => {
+                if let Some(id) = other.strip_prefix("blocker:") {
+                    BlockerId::new(id).map(Facet::Blocker).map_err(|e| e.to_string())
+                } else if let Some(id) = other.strip_prefix("decision:") {
+                    BlockerId::new(id).map(Facet::Decision).map_err(|e| e.to_string())
+                } else {
+                    Err(format!("unknown facet `{other}`"))
+                }
+            }
         }
     }
 }
@@ -199,6 +222,7 @@ impl Change {
             Change::Stack { .. } => Some(Facet::Stack),
             Change::PipelineExecution { .. } => Some(Facet::Pipeline),
             Change::Blocker { id, .. } => Some(Facet::Blocker(id.clone())),
+            Change::BlockerDecision { blocker, .. } => Some(Facet::Decision(blocker.clone())),
             Change::Connection { .. } => Some(Facet::Connection),
             Change::PipelineStage { .. } | Change::PipelineAction { .. } => None,
         }
@@ -213,6 +237,7 @@ impl Change {
             | Change::PipelineStage { state, .. }
             | Change::PipelineAction { state, .. } => state.as_str(),
             Change::Blocker { status, .. } => status.as_str(),
+            Change::BlockerDecision { decision, .. } => decision.as_str(),
             Change::Connection { status, .. } => status.as_str(),
         }
     }
@@ -228,6 +253,9 @@ impl Change {
             | Change::PipelineStage { state, .. }
             | Change::PipelineAction { state, .. } => state.health(),
             Change::Blocker { status, .. } => status.health(),
+            // An escalation means the policy gave up: a person must act.
+            Change::BlockerDecision { decision, .. } if decision == "escalate" => Health::Failing,
+            Change::BlockerDecision { .. } => Health::Healthy,
             Change::Connection { status, .. } => status.health(),
         }
     }
@@ -240,6 +268,7 @@ impl Change {
             | Change::PipelineStage { state, .. }
             | Change::PipelineAction { state, .. } => state.lifecycle_rank(),
             Change::Blocker { status, .. } => status.lifecycle_rank(),
+            Change::BlockerDecision { .. } => 4,
             Change::Connection { status, .. } => status.lifecycle_rank(),
         }
     }
@@ -258,6 +287,9 @@ impl Change {
                 format!("action {stage}/{action} {state}")
             }
             Change::Blocker { id, status, .. } => format!("blocker {id} {status}"),
+            Change::BlockerDecision { blocker, decision, mode, outcome, .. } => {
+                format!("auto-resolve {decision} blocker {blocker} ({mode}: {outcome})")
+            }
             Change::Connection { status, .. } => format!("connection {status}"),
         }
     }
@@ -290,6 +322,9 @@ impl Change {
                     (None, false) => Some(contexts.join(", ")),
                     (None, true) => None,
                 }
+            }
+            Change::BlockerDecision { rule, why, requested_by, .. } => {
+                Some(format!("rule {rule}: {why} (requested by {requested_by})"))
             }
             Change::Connection { name, .. } => name.clone(),
         }

@@ -111,6 +111,13 @@ pub fn control_plane(url: &str) -> shared::poll::ControlPlane {
     )
 }
 
+/// A CloudFormation client on the emulator at `url` (it serves `DescribeStacks`).
+pub fn cloudformation(url: &str) -> aws_sdk_cloudformation::Client {
+    let mut config = sdk_config(url).into_builder();
+    config.set_retry_config(Some(fast_retries()));
+    aws_sdk_cloudformation::Client::new(&config.build())
+}
+
 /// An EventBridge client on the local DynamoDB-compatible server (moto serves both).
 pub fn eventbridge() -> aws_sdk_eventbridge::Client {
     aws_sdk_eventbridge::Client::new(&sdk_config(&endpoint()))

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use syncwarden_emulator::{Emulator, Scenario, SlackServer};
 
-/// Local emulator of CodeConnections Git sync (RPC v2 CBOR) and CodePipeline (awsJson1_1).
+/// Local emulator of CodeConnections Git sync (RPC v2 CBOR), CodePipeline (awsJson1_1) and
+/// CloudFormation DescribeStacks (awsQuery).
 #[derive(Debug, Parser)]
 #[command(name = "syncwarden-emulator", version)]
 struct Args {

@@ -4,6 +4,7 @@
 
 mod admin;
 mod binary;
+mod cloudformation;
 mod codeconnections;
 mod codepipeline;
 mod faults;

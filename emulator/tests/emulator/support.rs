@@ -31,6 +31,10 @@ pub fn codepipeline(url: &str) -> aws_sdk_codepipeline::Client {
     aws_sdk_codepipeline::Client::new(&sdk_config(url))
 }
 
+pub fn cloudformation(url: &str) -> aws_sdk_cloudformation::Client {
+    aws_sdk_cloudformation::Client::new(&sdk_config(url))
+}
+
 pub fn demo_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/demo.json")
 }

@@ -141,7 +141,7 @@ pub fn apply(
 /// intermediate in-progress steps are not.
 fn worth_an_update(changed: &Observation) -> bool {
     match &changed.change {
-        Change::Blocker { .. } => true,
+        Change::Blocker { .. } | Change::BlockerDecision { .. } => true,
         Change::GitSync { status: SyncStatus::Initiated, .. } => true,
         Change::PipelineExecution { state: PipelineState::Started, .. } => true,
         change => change.health() == Health::Failing,
@@ -163,6 +163,10 @@ fn event_type(kind: NoticeKind, changed: &Observation) -> EventType {
         Change::Stack { .. } if changed.change.health() == Health::Failing => {
             EventType::StackFailed
         }
+        Change::BlockerDecision { decision, .. } if decision == "escalate" => {
+            EventType::AutoResolveEscalated
+        }
+        Change::BlockerDecision { .. } => EventType::AutoResolve,
         Change::Blocker { status: BlockerStatus::Active, .. } => EventType::BlockerActive,
         Change::Blocker { .. } => EventType::BlockerResolved,
         Change::PipelineExecution { state: PipelineState::Failed, .. } => EventType::PipelineFailed,
@@ -190,6 +194,8 @@ fn headline(event: EventType, resource: &ResourceId) -> String {
         EventType::PipelineFailed => "Pipeline failed",
         EventType::ConnectionUnavailable => "Connection unavailable",
         EventType::RetryStarted => "New attempt started",
+        EventType::AutoResolve => "Auto-resolve decided",
+        EventType::AutoResolveEscalated => "Auto-resolve escalated",
         EventType::Recovered => "Recovered",
     };
     format!("{what}: {name}")

@@ -34,6 +34,10 @@ pub enum EventType {
     ConnectionUnavailable,
     /// A retry or new attempt started while the incident is open.
     RetryStarted,
+    /// The auto-resolver decided about a blocker (resolved, dry-run, skipped).
+    AutoResolve,
+    /// The auto-resolver gave up on a blocker: a person must act.
+    AutoResolveEscalated,
     Recovered,
 }
 
@@ -50,6 +54,8 @@ impl EventType {
             EventType::PipelineFailed => "pipeline_failed",
             EventType::ConnectionUnavailable => "connection_unavailable",
             EventType::RetryStarted => "retry_started",
+            EventType::AutoResolve => "auto_resolve",
+            EventType::AutoResolveEscalated => "auto_resolve_escalated",
             EventType::Recovered => "recovered",
         }
     }

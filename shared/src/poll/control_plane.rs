@@ -173,6 +173,7 @@ impl ControlPlane {
             branch: revision.map(|r| r.branch().to_owned()),
             repository: revision.map(|r| format!("{}/{}", r.owner_id(), r.repository_name())),
             provider: revision.map(|r| r.provider_type().as_str().to_owned()),
+            desired_sha: output.desired_state().map(|d| d.sha().to_owned()),
         }))
     }
 
@@ -319,6 +320,35 @@ impl ControlPlane {
             trigger: latest.trigger().and_then(|t| t.trigger_type()).map(|t| t.as_str().to_owned()),
             failure,
         }))
+    }
+
+    /// Resolves a blocker (`UpdateSyncBlocker`), which retries the latest commit. A blocker
+    /// that no longer exists (already resolved) is `Ok(false)`.
+    pub async fn resolve_blocker(
+        &self,
+        stack: &StackName,
+        id: &str,
+        reason: &str,
+    ) -> Result<bool, ApiError> {
+        let result = self
+            .connections
+            .update_sync_blocker()
+            .resource_name(stack.as_str())
+            .sync_type(CFN)
+            .id(id)
+            .resolved_reason(reason)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_sync_blocker_does_not_exist_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(ApiError::new("UpdateSyncBlocker", format!("{stack}/{id}"), e)),
+        }
     }
 
     /// A connection's status (`GetConnection`).

@@ -23,6 +23,8 @@ pub struct StackSync {
     pub branch: Option<String>,
     pub repository: Option<String>,
     pub provider: Option<String>,
+    /// The commit Git sync wants deployed (`DesiredState`).
+    pub desired_sha: Option<String>,
 }
 
 /// One of a stack's latest blockers (`GetSyncBlockerSummary`).

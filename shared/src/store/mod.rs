@@ -9,6 +9,7 @@
 //! failing resource" are one `Query` each on the sparse status index. Nothing scans.
 
 mod error;
+mod lock;
 mod notify;
 mod poller;
 pub mod schema;

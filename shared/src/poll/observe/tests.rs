@@ -18,6 +18,7 @@ fn sync(status: SyncStatus, started: DateTime<Utc>) -> StackSync {
         branch: Some("main".into()),
         repository: Some("acme/infra".into()),
         provider: Some("GitHub".into()),
+        desired_sha: None,
     }
 }
 

@@ -1,0 +1,382 @@
+//! The action's design sentence: find the blocker, gather the facts, let the policy decide, act
+//! only on `Resolve` in enforce mode (under a lock), and record the decision either way.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::policy::{BlockerFacts, Decision, Facts, Mode, PolicyConfig, decide};
+use crate::ids::{BlockerId, EventId, ResourceId, StackName};
+use crate::observation::{Change, Observation, ObservedBy};
+use crate::poll::{ApiError, BlockerDetected, ControlPlane};
+use crate::status::{BlockerStatus, StackStatus, SyncStatus};
+use crate::store::{HistoryStore, StoreError};
+
+/// `ResolvedReason` may hold at most 250 characters.
+const RESOLVED_REASON_MAX: usize = 250;
+
+/// What the action was asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveRequest {
+    pub stack: StackName,
+    /// A specific blocker, or the stack's active one.
+    pub blocker_id: Option<String>,
+    /// Who asks and why: `event` for the poller's announcement, a person's words otherwise.
+    pub requested_by: String,
+    /// Decide and record, but never resolve.
+    pub dry_run: bool,
+}
+
+/// A manual request, as JSON (`{"stack": …, "blockerId": …, "reason": …, "dryRun": …}`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ManualRequest {
+    stack: String,
+    #[serde(default)]
+    blocker_id: Option<String>,
+    reason: String,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// A request the action cannot take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid auto-resolve request: {0}")]
+pub struct RequestError(pub String);
+
+impl ResolveRequest {
+    /// Parses the poller's "Sync Blocker Detected" event or a manual request.
+    pub fn parse(bytes: &[u8]) -> Result<Self, RequestError> {
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| RequestError(format!("not JSON: {e}")))?;
+        if value.get("detail-type").is_some() {
+            let detail_type = value["detail-type"].as_str().unwrap_or_default();
+            if detail_type != crate::poll::emit::DETAIL_TYPE {
+                return Err(RequestError(format!(
+                    "detail-type `{detail_type}` from source `{}` is not a `{}` event",
+                    value["source"].as_str().unwrap_or_default(),
+                    crate::poll::emit::DETAIL_TYPE
+                )));
+            }
+            let detail: BlockerDetected = serde_json::from_value(value["detail"].clone())
+                .map_err(|e| RequestError(format!("detail: {e}")))?;
+            return Ok(ResolveRequest {
+                stack: StackName::new(detail.stack)
+                    .map_err(|e| RequestError(format!("detail.stack: {e}")))?,
+                blocker_id: Some(detail.blocker_id),
+                requested_by: "event".into(),
+                dry_run: false,
+            });
+        }
+        let manual: ManualRequest = serde_path_to_error::deserialize(value)
+            .map_err(|e| RequestError(format!("{}: {}", e.path(), e.inner())))?;
+        if manual.reason.trim().is_empty() {
+            return Err(RequestError("reason: say who asks and why".into()));
+        }
+        Ok(ResolveRequest {
+            stack: StackName::new(manual.stack).map_err(|e| RequestError(format!("stack: {e}")))?,
+            blocker_id: manual.blocker_id,
+            requested_by: manual.reason,
+            dry_run: manual.dry_run,
+        })
+    }
+}
+
+/// What the action did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionOutcome {
+    /// `UpdateSyncBlocker` succeeded: the latest commit is being retried.
+    Resolved,
+    /// The blocker was already gone (resolved by someone else): success.
+    AlreadyResolved,
+    /// The policy would resolve it; dry-run mode (or request) kept the hands off.
+    DryRun,
+    /// The policy said skip or escalate.
+    NotActed,
+    /// Another invocation holds the blocker's lock and is acting on it.
+    Busy,
+    /// `UpdateSyncBlocker` failed (e.g. RetryLatestCommitFailed, throttling): a later attempt may succeed.
+    Failed(String),
+    /// The stack has no active blocker.
+    NoActiveBlocker,
+}
+
+impl ActionOutcome {
+    fn as_text(&self) -> String {
+        match self {
+            ActionOutcome::Resolved => "resolved".into(),
+            ActionOutcome::AlreadyResolved => "already-resolved".into(),
+            ActionOutcome::DryRun => "dry-run".into(),
+            ActionOutcome::NotActed => "not-acted".into(),
+            ActionOutcome::Busy => "busy".into(),
+            ActionOutcome::Failed(error) => format!("failed: {error}"),
+            ActionOutcome::NoActiveBlocker => "no-active-blocker".into(),
+        }
+    }
+}
+
+/// The action's answer (the function's response, the CLI's output).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResolveReport {
+    pub stack: String,
+    pub blocker_id: Option<String>,
+    pub mode: Mode,
+    pub decision: Option<Decision>,
+    pub outcome: ActionOutcome,
+}
+
+/// Why the action could not run (retry later).
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reads the stack's CloudFormation status (`DescribeStacks`).
+#[derive(Debug, Clone)]
+pub struct Stacks {
+    client: aws_sdk_cloudformation::Client,
+}
+
+impl Stacks {
+    /// Over `client`.
+    pub fn new(client: aws_sdk_cloudformation::Client) -> Self {
+        Stacks { client }
+    }
+
+    /// The stack's status; `None` when the stack does not exist.
+    pub async fn status(&self, stack: &StackName) -> Result<Option<StackStatus>, ApiError> {
+        match self.client.describe_stacks().stack_name(stack.as_str()).send().await {
+            Ok(output) => Ok(output
+                .stacks()
+                .first()
+                .and_then(|s| s.stack_status())
+                .map(|s| StackStatus::parse(s.as_str()))),
+            Err(e) => {
+                let error = ApiError::new("DescribeStacks", stack.as_str(), e);
+                // CloudFormation answers a missing stack with a ValidationError.
+                if error.code.as_deref() == Some("ValidationError")
+                    && error.message.contains("does not exist")
+                {
+                    Ok(None)
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    }
+}
+
+/// The auto-resolve action. Built once per container.
+#[derive(Debug, Clone)]
+pub struct Resolver {
+    control: ControlPlane,
+    stacks: Stacks,
+    store: HistoryStore,
+    config: PolicyConfig,
+}
+
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    text.chars().take(max - 1).chain(std::iter::once('…')).collect()
+}
+
+impl Resolver {
+    /// An action under `config`.
+    pub fn new(
+        control: ControlPlane,
+        stacks: Stacks,
+        store: HistoryStore,
+        config: PolicyConfig,
+    ) -> Self {
+        Resolver { control, stacks, store, config }
+    }
+
+    /// The policy in force.
+    pub fn config(&self) -> &PolicyConfig {
+        &self.config
+    }
+
+    /// Decides about the stack's blocker and acts if the policy and mode allow.
+    pub async fn handle(&self, request: &ResolveRequest) -> Result<ResolveReport, ResolveError> {
+        let now = Utc::now();
+        let (decision, blocker) = match self.evaluate(request, now).await? {
+            Some(found) => found,
+            None => {
+                return Ok(ResolveReport {
+                    stack: request.stack.to_string(),
+                    blocker_id: request.blocker_id.clone(),
+                    mode: self.config.mode,
+                    decision: None,
+                    outcome: ActionOutcome::NoActiveBlocker,
+                });
+            }
+        };
+        let outcome = match (&decision, self.config.mode, request.dry_run) {
+            (Decision::Resolve { .. }, Mode::Enforce, false) => {
+                self.act(request, &blocker, &decision, now).await?
+            }
+            (Decision::Resolve { .. }, _, _) => ActionOutcome::DryRun,
+            _ => ActionOutcome::NotActed,
+        };
+        if outcome != ActionOutcome::Busy {
+            self.audit(request, &blocker, &decision, &outcome, now).await?;
+        }
+        Ok(ResolveReport {
+            stack: request.stack.to_string(),
+            blocker_id: Some(blocker.id.clone()),
+            mode: self.config.mode,
+            decision: Some(decision),
+            outcome,
+        })
+    }
+
+    /// The blocker and the policy's decision about it, without acting (`syncwarden blockers`).
+    pub async fn evaluate(
+        &self,
+        request: &ResolveRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Decision, BlockerFacts)>, ResolveError> {
+        let resource = ResourceId::Stack(request.stack.clone());
+        let (blockers, sync, status, history) = tokio::join!(
+            self.control.blockers(&request.stack),
+            self.control.stack_sync(&request.stack),
+            self.stacks.status(&request.stack),
+            self.store.history(&resource, 500),
+        );
+        let blockers = blockers?;
+        let chosen = blockers.iter().find(|b| match &request.blocker_id {
+            Some(id) => &b.id == id,
+            None => b.status == BlockerStatus::Active,
+        });
+        let Some(found) = chosen else { return Ok(None) };
+        let blocker = BlockerFacts {
+            stack: request.stack.to_string(),
+            id: found.id.clone(),
+            status: found.status.clone(),
+            reason: found.reason.clone().unwrap_or_default(),
+            created_at: found.created_at,
+        };
+        let sync = sync?;
+        let facts = Facts {
+            now,
+            stack_status: status?,
+            latest_sync: sync.as_ref().and_then(|s| {
+                s.target_sha
+                    .clone()
+                    .map(|sha| (s.status.clone(), sha))
+                    .filter(|(st, _)| *st == SyncStatus::Failed)
+            }),
+            desired_commit: sync.as_ref().and_then(|s| s.desired_sha.clone()),
+            earlier_attempts: history?
+                .iter()
+                .filter_map(|e| match &e.observation.change {
+                    Change::BlockerDecision { decision, outcome, .. }
+                        if decision == "resolve"
+                            && !outcome.starts_with("dry-run")
+                            && outcome != "not-acted" =>
+                    {
+                        Some(e.observation.at)
+                    }
+                    _ => None,
+                })
+                .filter(|at| now - *at < Duration::days(1))
+                .collect(),
+        };
+        let decision = decide(&blocker, &facts, &self.config);
+        Ok(Some((decision, blocker)))
+    }
+
+    /// Resolves under the blocker's lock, so two invocations never both call UpdateSyncBlocker.
+    async fn act(
+        &self,
+        request: &ResolveRequest,
+        blocker: &BlockerFacts,
+        decision: &Decision,
+        now: DateTime<Utc>,
+    ) -> Result<ActionOutcome, ResolveError> {
+        let lock = format!("blocker/{}/{}", request.stack, blocker.id);
+        if !self.store.try_lock(&lock, Duration::minutes(5)).await? {
+            return Ok(ActionOutcome::Busy);
+        }
+        let reason = cut(
+            &format!(
+                "syncwarden auto-resolve at {} (rule {}, requested by {}): {}",
+                now.format("%Y-%m-%dT%H:%M:%SZ"),
+                decision.rule(),
+                request.requested_by,
+                decision.why()
+            ),
+            RESOLVED_REASON_MAX,
+        );
+        let outcome = match self.control.resolve_blocker(&request.stack, &blocker.id, &reason).await
+        {
+            Ok(true) => ActionOutcome::Resolved,
+            Ok(false) => ActionOutcome::AlreadyResolved,
+            // RetryLatestCommitFailed, throttling that outlasted retries: recorded, tried later.
+            Err(error) => ActionOutcome::Failed(error.code.unwrap_or(error.message)),
+        };
+        self.store.unlock(&lock).await?;
+        Ok(outcome)
+    }
+
+    /// Records the decision as an entry of the stack's history (and its decision facet).
+    async fn audit(
+        &self,
+        request: &ResolveRequest,
+        blocker: &BlockerFacts,
+        decision: &Decision,
+        outcome: &ActionOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), ResolveError> {
+        let kind = match decision {
+            Decision::Resolve { .. } => "resolve",
+            Decision::Skip { .. } => "skip",
+            Decision::Escalate { .. } => "escalate",
+        };
+        let mode = match (self.config.mode, request.dry_run) {
+            (_, true) | (Mode::DryRun, _) => "dry-run",
+            (Mode::Off, _) => "off",
+            (Mode::Enforce, false) => "enforce",
+        };
+        let blocker_id = BlockerId::new(blocker.id.clone()).map_err(|e| ApiError {
+            operation: "audit",
+            subject: blocker.id.clone(),
+            code: None,
+            message: e.to_string(),
+        })?;
+        let event_id = EventId::new(format!("decision-{}-{}", blocker.id, now.timestamp_millis()))
+            .map_err(|e| ApiError {
+                operation: "audit",
+                subject: blocker.id.clone(),
+                code: None,
+                message: e.to_string(),
+            })?;
+        let observation = Observation {
+            resource: ResourceId::Stack(request.stack.clone()),
+            at: now,
+            event_id,
+            observed_by: ObservedBy::Event,
+            change: Change::BlockerDecision {
+                blocker: blocker_id,
+                decision: kind.into(),
+                rule: decision.rule().into(),
+                why: decision.why().into(),
+                mode: mode.into(),
+                outcome: outcome.as_text(),
+                requested_by: cut(&request.requested_by, 200),
+            },
+            commit: None,
+            branch: None,
+            repository: None,
+            account: None,
+            region: None,
+        };
+        self.store.record(&observation).await?;
+        Ok(())
+    }
+}
