@@ -238,5 +238,26 @@ pub fn is_new_active_blocker(state: Option<&ResourceState>, observation: &Observ
     !matches!(known, Some(o) if matches!(o.change, Change::Blocker { .. }))
 }
 
+/// Whether an already-known ACTIVE blocker should be announced again: the auto-resolver's last
+/// attempt on it failed (e.g. RetryLatestCommitFailed) and `after` has passed since. The
+/// resolver's own cool-down and daily cap still decide what happens then.
+pub fn needs_another_attempt(
+    state: Option<&ResourceState>,
+    observation: &Observation,
+    now: DateTime<Utc>,
+    after: Duration,
+) -> bool {
+    let Change::Blocker { id, status: BlockerStatus::Active, .. } = &observation.change else {
+        return false;
+    };
+    let decision =
+        state.and_then(|s| s.facets.get(&crate::observation::Facet::Decision(id.clone())));
+    matches!(
+        decision,
+        Some(Observation { change: Change::BlockerDecision { outcome, .. }, at, .. })
+            if outcome.starts_with("failed") && now - *at >= after
+    )
+}
+
 #[cfg(test)]
 mod tests;

@@ -30,6 +30,8 @@ pub struct PollConfig {
     /// No target is started with less than this left before the deadline, so the ones in
     /// flight finish and the resume point is saved.
     pub stop_margin: StdDuration,
+    /// An ACTIVE blocker whose last auto-resolve attempt failed is announced again after this.
+    pub reannounce_after: Duration,
 }
 
 impl Default for PollConfig {
@@ -39,6 +41,7 @@ impl Default for PollConfig {
             stuck_after: Duration::minutes(60),
             pipelines: PipelineFilter::all(),
             stop_margin: StdDuration::from_secs(10),
+            reannounce_after: Duration::minutes(30),
         }
     }
 }
@@ -62,6 +65,11 @@ impl PollConfig {
                 "POLL_STOP_MARGIN_SECONDS",
                 10,
                 0..=300,
+            )?)),
+            reannounce_after: Duration::minutes(i64::from(env.number(
+                "REANNOUNCE_BLOCKER_AFTER_MINUTES",
+                30,
+                1..=10_080,
             )?)),
         })
     }
@@ -344,7 +352,7 @@ impl Poller {
                 vec![observe::connection(&self.control.connection(arn).await?, now)?]
             }
         };
-        self.record(observations, state).await
+        self.record(observations, state, now).await
     }
 
     /// Records a target's observations in order, announcing each new ACTIVE blocker first:
@@ -353,10 +361,18 @@ impl Poller {
         &self,
         observations: Vec<Observation>,
         mut state: Option<ResourceState>,
+        now: DateTime<Utc>,
     ) -> Result<TargetOutcome, TargetError> {
         let mut outcome = TargetOutcome::default();
         for observation in observations {
-            if observe::is_new_active_blocker(state.as_ref(), &observation)
+            let announce = observe::is_new_active_blocker(state.as_ref(), &observation)
+                || observe::needs_another_attempt(
+                    state.as_ref(),
+                    &observation,
+                    now,
+                    self.config.reannounce_after,
+                );
+            if announce
                 && let Some(emitter) = &self.emitter
                 && let Some(detail) =
                     BlockerDetected::from_observation(&observation, state.as_ref())

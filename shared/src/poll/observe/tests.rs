@@ -166,3 +166,47 @@ fn a_connection_is_recorded_when_its_status_changes_only() {
     };
     assert_eq!(after.health, Health::Failing);
 }
+
+#[test]
+fn a_blocker_whose_last_attempt_failed_is_announced_again_after_a_while() {
+    let stack = StackName::new("payments-api").unwrap();
+    let active = blockers(&stack, &[blocker(BlockerStatus::Active)]).unwrap().remove(0);
+    let decision = |outcome: &str, minutes_ago: i64| Observation {
+        resource: active.resource.clone(),
+        at: t(12, 0) - Duration::minutes(minutes_ago),
+        event_id: EventId::new(format!("decision-{minutes_ago}")).unwrap(),
+        observed_by: ObservedBy::Event,
+        change: Change::BlockerDecision {
+            blocker: BlockerId::new("blk-1").unwrap(),
+            decision: "resolve".into(),
+            rule: "policy".into(),
+            why: String::new(),
+            mode: "enforce".into(),
+            outcome: outcome.into(),
+            requested_by: "event".into(),
+        },
+        commit: None,
+        branch: None,
+        repository: None,
+        account: None,
+        region: None,
+    };
+    let after = Duration::minutes(30);
+    for (outcome, minutes_ago, expected) in [
+        ("failed: RetryLatestCommitFailedException", 45, true),
+        ("failed: RetryLatestCommitFailedException", 10, false),
+        ("dry-run", 45, false),
+        ("not-acted", 45, false),
+    ] {
+        let state = fold(&[active.clone(), decision(outcome, minutes_ago)]).unwrap();
+        assert_eq!(
+            needs_another_attempt(Some(&state), &active, t(12, 0), after),
+            expected,
+            "{outcome} {minutes_ago}"
+        );
+    }
+    assert!(
+        !needs_another_attempt(None, &active, t(12, 0), after),
+        "never decided: that is a new blocker"
+    );
+}
