@@ -214,6 +214,24 @@ pub fn assert_function_needs_table_name(binary: &str) {
     );
 }
 
+/// An SQS queue on the local server: its URL and ARN.
+async fn queue(name: &str) -> (String, String) {
+    let sqs = sqs();
+    let url =
+        sqs.create_queue().queue_name(name).send().await.expect("queue").queue_url.expect("url");
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+        .expect("queue arn");
+    (url, arn)
+}
+
 /// A custom EventBridge bus on the local server with a rule that copies every event to an SQS
 /// queue, so a test can read back what was put on the bus.
 pub struct TestBus {
@@ -224,27 +242,9 @@ pub struct TestBus {
 /// Creates a bus named after `test`, a catch-all rule, and its queue.
 pub async fn blocker_bus(test: &str) -> TestBus {
     let events = eventbridge();
-    let sqs = sqs();
     let name = table_name(test);
     events.create_event_bus().name(&name).send().await.expect("create bus");
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(&name)
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url
-        .expect("queue url");
-    let queue_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("queue attributes")
-        .attributes
-        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
-        .expect("queue arn");
+    let (queue_url, queue_arn) = queue(&name).await;
     events
         .put_rule()
         .name(&name)
@@ -331,19 +331,7 @@ pub struct TestTopic {
 pub async fn topic(test: &str) -> TestTopic {
     let name = table_name(test);
     let arn = sns().create_topic().name(&name).send().await.expect("topic").topic_arn.expect("arn");
-    let sqs = sqs();
-    let queue_url =
-        sqs.create_queue().queue_name(&name).send().await.expect("queue").queue_url.expect("url");
-    let queue_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("queue attributes")
-        .attributes
-        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
-        .expect("queue arn");
+    let (queue_url, queue_arn) = queue(&name).await;
     sns()
         .subscribe()
         .topic_arn(&arn)

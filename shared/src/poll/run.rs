@@ -186,52 +186,20 @@ impl Poller {
         let budget = deadline.saturating_duration_since(Instant::now());
         tracing::info!(budget_ms = budget.as_millis() as u64, "poll started");
         let bookkeeping = self.store.poller_state().await?;
-        let mut states: HashMap<ResourceId, ResourceState> = self
-            .store
-            .states(StateFilter::All)
-            .await?
-            .into_iter()
-            .map(|s| (s.resource.clone(), s))
-            .collect();
+        let mut states = self.states().await?;
         let (targets, mut failures) = self.discover(now).await?;
         let pending = remaining(&targets, bookkeeping.resume_after.as_deref());
-        let time_left =
-            || deadline.saturating_duration_since(Instant::now()) > self.config.stop_margin;
-
         // Targets start in order and every started one finishes: what ran is a prefix of
         // `pending`, so the resume point is simply the last one started.
-        let mut results: Vec<(&Target, Result<TargetOutcome, TargetError>)> = stream::iter(pending)
-            .take_while(|_| future::ready(time_left()))
-            .map(|target| {
-                let state = states.get(&target.resource()).cloned();
-                async move { (target, self.poll(target, state, now).await) }
-            })
-            .buffer_unordered(self.config.concurrency)
-            .collect()
-            .await;
+        let mut results = self.poll_all(pending.iter(), &states, now, deadline).await;
         let polled = results.len();
 
         // One more try for what failed (throttling that outlasted the SDK's retries, …).
         let retry: Vec<&Target> =
             results.iter().filter(|(_, r)| r.is_err()).map(|(t, _)| *t).collect();
         if !retry.is_empty() {
-            states = self
-                .store
-                .states(StateFilter::All)
-                .await?
-                .into_iter()
-                .map(|s| (s.resource.clone(), s))
-                .collect();
-            let retried: Vec<(&Target, Result<TargetOutcome, TargetError>)> = stream::iter(retry)
-                .take_while(|_| future::ready(time_left()))
-                .map(|target| {
-                    let state = states.get(&target.resource()).cloned();
-                    async move { (target, self.poll(target, state, now).await) }
-                })
-                .buffer_unordered(self.config.concurrency)
-                .collect()
-                .await;
-            for (target, result) in retried {
+            states = self.states().await?;
+            for (target, result) in self.poll_all(retry.into_iter(), &states, now, deadline).await {
                 if let Some(slot) = results.iter_mut().find(|(t, _)| *t == target) {
                     slot.1 = result;
                 }
@@ -285,6 +253,34 @@ impl Poller {
             "poll finished"
         );
         Ok(report)
+    }
+
+    /// Every stored state by resource (one status-index query).
+    async fn states(&self) -> Result<HashMap<ResourceId, ResourceState>, StoreError> {
+        let states = self.store.states(StateFilter::All).await?;
+        Ok(states.into_iter().map(|s| (s.resource.clone(), s)).collect())
+    }
+
+    /// Polls `targets` in order, at most `concurrency` at once, starting none once the deadline
+    /// (less the stop margin) is near; every started target finishes.
+    async fn poll_all<'t>(
+        &self,
+        targets: impl Iterator<Item = &'t Target>,
+        states: &HashMap<ResourceId, ResourceState>,
+        now: DateTime<Utc>,
+        deadline: Instant,
+    ) -> Vec<(&'t Target, Result<TargetOutcome, TargetError>)> {
+        let time_left =
+            || deadline.saturating_duration_since(Instant::now()) > self.config.stop_margin;
+        stream::iter(targets)
+            .take_while(|_| future::ready(time_left()))
+            .map(|target| {
+                let state = states.get(&target.resource()).cloned();
+                async move { (target, self.poll(target, state, now).await) }
+            })
+            .buffer_unordered(self.config.concurrency)
+            .collect()
+            .await
     }
 
     /// Every target of the sweep; a link whose configurations cannot be listed is a failure,
