@@ -68,12 +68,14 @@ impl ResourceState {
     }
 
     /// One line per facet that matters now, e.g. `git sync FAILED · stack
-    /// UPDATE_ROLLBACK_COMPLETE · blocker blk-1 ACTIVE` (resolved blockers are history).
+    /// UPDATE_ROLLBACK_COMPLETE · blocker blk-1 ACTIVE` (resolved blockers and settled
+    /// auto-resolve decisions are history; an escalation stays in view).
     pub fn summary(&self) -> String {
         self.facets
             .iter()
             .filter(|(facet, o)| {
-                !matches!(facet, Facet::Blocker(_)) || o.change.health() != Health::Healthy
+                !matches!(facet, Facet::Blocker(_) | Facet::Decision(_))
+                    || o.change.health() != Health::Healthy
             })
             .map(|(_, o)| o.change.label())
             .collect::<Vec<_>>()
