@@ -246,17 +246,39 @@ impl HistoryStore {
 
     /// The current state of a resource (strongly consistent), if it is tracked.
     pub async fn state(&self, resource: &ResourceId) -> Result<Option<ResourceState>, StoreError> {
+        self.get(partition_key(resource), STATE_SK).await
+    }
+
+    /// The item at (`pk`, `sk`), read strongly consistent and decoded.
+    pub(crate) async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> Result<Option<T>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("pk", s(partition_key(resource)))
-            .key("sk", s(STATE_SK))
+            .key("pk", s(pk))
+            .key("sk", s(sk))
             .consistent_read(true)
             .send()
             .await
             .map_err(|e| StoreError::dynamo("GetItem", &self.table, e))?;
         output.item.map(|item| self.decode(item)).transpose()
+    }
+
+    /// Writes `item` (which carries its own `pk` and `sk`), replacing what was there.
+    pub(crate) async fn put<T: Serialize>(&self, item: &T) -> Result<(), StoreError> {
+        let item = serde_dynamo::to_item(item).map_err(StoreError::build)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| StoreError::dynamo("PutItem", &self.table, e))?;
+        Ok(())
     }
 
     /// Writes `state` if the stored version is still the one it was derived from.

@@ -55,24 +55,14 @@ pub enum Claim {
     Busy,
 }
 
-fn ledger_key(transition: &str, channel: &str) -> (AttributeValue, AttributeValue) {
-    (s(format!("LEDGER#{transition}")), s(channel))
+fn ledger_key(transition: &str, channel: &str) -> (String, String) {
+    (format!("LEDGER#{transition}"), channel.to_owned())
 }
 
 impl HistoryStore {
     /// The resource's incident (open, or the last one closed), if any.
     pub async fn incident(&self, resource: &ResourceId) -> Result<Option<Incident>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(partition_key(resource)))
-            .key("sk", s(INCIDENT_SK))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::dynamo("GetItem", &self.table, e))?;
-        let item: Option<IncidentItem> = output.item.map(|i| self.decode(i)).transpose()?;
+        let item: Option<IncidentItem> = self.get(partition_key(resource), INCIDENT_SK).await?;
         Ok(item.map(|i| i.incident))
     }
 
@@ -112,8 +102,8 @@ impl HistoryStore {
         let now = Utc::now();
         let (pk, sk) = ledger_key(transition, channel);
         let item = LedgerItem {
-            pk: pk.as_s().cloned().unwrap_or_default(),
-            sk: sk.as_s().cloned().unwrap_or_default(),
+            pk: pk.clone(),
+            sk: sk.clone(),
             status: LedgerStatus::Claimed,
             lease_until: (now + lease).timestamp(),
             sent_at: None,
@@ -138,17 +128,8 @@ impl HistoryStore {
         match result {
             Ok(_) => Ok(Claim::Acquired),
             Err(e) if is_conditional_check_failed(&e) => {
-                let output = self
-                    .client
-                    .get_item()
-                    .table_name(&self.table)
-                    .key("pk", pk)
-                    .key("sk", sk)
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::dynamo("GetItem", &self.table, e))?;
-                let entry: Option<LedgerItem> = output.item.map(|i| self.decode(i)).transpose()?;
+                let entry: Option<LedgerItem> =
+                    self.get(format!("LEDGER#{transition}"), channel).await?;
                 Ok(match entry {
                     Some(LedgerItem { status: LedgerStatus::Sent, slack_ts, .. }) => {
                         Claim::AlreadySent { slack_ts }
@@ -172,8 +153,8 @@ impl HistoryStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
             .update_expression("SET #status = :sent, sent_at = :at")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":sent", s("sent"))
@@ -198,8 +179,8 @@ impl HistoryStore {
             .client
             .delete_item()
             .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
             .condition_expression("#status = :claimed")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":claimed", s("claimed"))

@@ -90,14 +90,7 @@ impl HistoryStore {
                     resume_after: key.to_owned(),
                     at: Utc::now(),
                 };
-                let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
-                self.client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::dynamo("PutItem", &self.table, e))?;
+                self.put(&item).await?;
             }
             None => self.delete_poller_item(CURSOR_SK.to_owned()).await?,
         }
@@ -112,15 +105,7 @@ impl HistoryStore {
             failure: failure.clone(),
             expires_at: (failure.at + Duration::days(FAILURE_RETENTION_DAYS)).timestamp(),
         };
-        let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| StoreError::dynamo("PutItem", &self.table, e))?;
-        Ok(())
+        self.put(&item).await
     }
 
     /// Forgets a target's failure (it succeeded again).
