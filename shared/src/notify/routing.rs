@@ -180,7 +180,7 @@ impl Routing {
         self.authors.get(author).map(|user| format!("<@{user}>"))
     }
 
-    /// Every channel, for loading secrets up front.
+    /// Every channel, by name.
     pub fn all_channels(&self) -> impl Iterator<Item = (&str, &Channel)> {
         self.channels.iter().map(|(n, c)| (n.as_str(), c))
     }

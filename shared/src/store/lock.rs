@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Duration, Utc};
 
-use super::{HistoryStore, StoreError, is_conditional_check_failed, s};
+use super::{HistoryStore, StoreError, conditional, s};
 
 impl HistoryStore {
     /// Takes the lock `name` for `lease` unless someone holds it; `false` when taken.
@@ -25,11 +25,7 @@ impl HistoryStore {
             .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_conditional_check_failed(&e) => Ok(false),
-            Err(e) => Err(StoreError::dynamo("PutItem", &self.table, e)),
-        }
+        conditional("PutItem", &self.table, result)
     }
 
     /// Gives the lock back.

@@ -138,21 +138,33 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn is_conditional_check_failed<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(
-    error: &aws_sdk_dynamodb::error::SdkError<E, R>,
-) -> bool {
-    error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+/// The outcome of a conditional write: `true` written, `false` the condition did not hold
+/// (the normal "someone got there first" answer, not an error).
+fn conditional<T, E, R>(
+    operation: &'static str,
+    table: &str,
+    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
+) -> Result<bool, StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error().and_then(|s| s.code())
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(StoreError::dynamo(operation, table, e)),
+    }
 }
 
 impl HistoryStore {
     /// A store on `table`, keeping history for `retention`.
     pub fn new(client: Client, table: impl Into<String>, retention: Retention) -> Self {
         HistoryStore { client, table: table.into(), retention }
-    }
-
-    /// The table's name.
-    pub fn table(&self) -> &str {
-        &self.table
     }
 
     /// Records an observation: appends it to the history once, then folds it into the current
@@ -237,11 +249,10 @@ impl HistoryStore {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Appended::New),
-            Err(e) if is_conditional_check_failed(&e) => Ok(Appended::Duplicate),
-            Err(e) => Err(StoreError::dynamo("PutItem", &self.table, e)),
-        }
+        Ok(match conditional("PutItem", &self.table, result)? {
+            true => Appended::New,
+            false => Appended::Duplicate,
+        })
     }
 
     /// The current state of a resource (strongly consistent), if it is tracked.
@@ -302,11 +313,7 @@ impl HistoryStore {
                 )
             }
         };
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if is_conditional_check_failed(&e) => Ok(false),
-            Err(e) => Err(StoreError::dynamo("PutItem", &self.table, e)),
-        }
+        conditional("PutItem", &self.table, request.send().await)
     }
 
     /// A resource's history, newest first, at most `limit` entries.

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{HistoryStore, StoreError, is_conditional_check_failed, partition_key, s};
+use super::{HistoryStore, StoreError, conditional, partition_key, s};
 use crate::ids::ResourceId;
 use crate::notify::incident::Incident;
 
@@ -84,11 +84,7 @@ impl HistoryStore {
             .expression_attribute_values(":v", AttributeValue::N(incident.last_version.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_conditional_check_failed(&e) => Ok(false),
-            Err(e) => Err(StoreError::dynamo("PutItem", &self.table, e)),
-        }
+        conditional("PutItem", &self.table, result)
     }
 
     /// Claims the delivery of `transition` to `channel` for `lease` (a conditional write before
@@ -125,20 +121,17 @@ impl HistoryStore {
             .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Claim::Acquired),
-            Err(e) if is_conditional_check_failed(&e) => {
-                let entry: Option<LedgerItem> =
-                    self.get(format!("LEDGER#{transition}"), channel).await?;
-                Ok(match entry {
-                    Some(LedgerItem { status: LedgerStatus::Sent, slack_ts, .. }) => {
-                        Claim::AlreadySent { slack_ts }
-                    }
-                    _ => Claim::Busy,
-                })
-            }
-            Err(e) => Err(StoreError::dynamo("PutItem", &self.table, e)),
+        if conditional("PutItem", &self.table, result)? {
+            return Ok(Claim::Acquired);
         }
+        // Someone else holds it: sent already, or being sent right now.
+        let entry: Option<LedgerItem> = self.get(pk, &sk).await?;
+        Ok(match entry {
+            Some(LedgerItem { status: LedgerStatus::Sent, slack_ts, .. }) => {
+                Claim::AlreadySent { slack_ts }
+            }
+            _ => Claim::Busy,
+        })
     }
 
     /// Marks a claimed delivery as sent.
@@ -149,21 +142,24 @@ impl HistoryStore {
         slack_ts: Option<&str>,
     ) -> Result<(), StoreError> {
         let (pk, sk) = ledger_key(transition, channel);
-        let mut request = self
+        let expression = match slack_ts {
+            Some(_) => "SET #status = :sent, sent_at = :at, slack_ts = :ts",
+            None => "SET #status = :sent, sent_at = :at",
+        };
+        let request = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(pk))
             .key("sk", s(sk))
-            .update_expression("SET #status = :sent, sent_at = :at")
+            .update_expression(expression)
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":sent", s("sent"))
             .expression_attribute_values(":at", s(Utc::now().to_rfc3339()));
-        if let Some(ts) = slack_ts {
-            request = request
-                .update_expression("SET #status = :sent, sent_at = :at, slack_ts = :ts")
-                .expression_attribute_values(":ts", s(ts));
-        }
+        let request = match slack_ts {
+            Some(ts) => request.expression_attribute_values(":ts", s(ts)),
+            None => request,
+        };
         request.send().await.map_err(|e| StoreError::dynamo("UpdateItem", &self.table, e))?;
         Ok(())
     }
@@ -186,10 +182,7 @@ impl HistoryStore {
             .expression_attribute_values(":claimed", s("claimed"))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_conditional_check_failed(&e) => Ok(()),
-            Err(e) => Err(StoreError::dynamo("DeleteItem", &self.table, e)),
-        }
+        // Not claimed any more (sent after all, or taken over): nothing to give back.
+        conditional("DeleteItem", &self.table, result).map(drop)
     }
 }
