@@ -31,7 +31,9 @@ pub(crate) async fn get_faults(State(state): State<SharedState>) -> Json<Faults>
 }
 
 pub(crate) async fn put_faults(State(state): State<SharedState>, body: Bytes) -> Response {
-    match parse::<Faults>(&body) {
+    let faults = parse::<Faults>(&body)
+        .and_then(|faults| faults.validate().map(|()| faults).map_err(|e| format!("{e}\n")));
+    match faults {
         Ok(faults) => {
             state.faults.set(faults);
             StatusCode::NO_CONTENT.into_response()

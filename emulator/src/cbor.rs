@@ -1,5 +1,10 @@
 //! CBOR helpers for Smithy RPC v2: a small map builder for responses (timestamps as tag 1,
 //! absent members omitted) and a typed view of request maps.
+//!
+//! The CodeConnections operations are written once, against this data model, and serve both
+//! of the service's protocols: it is the richer of the two (a timestamp is a tagged value, not
+//! a bare number), so awsJson1_0 is derived from it ([`to_json`], [`CborRequest::from_json`])
+//! and only the codec differs between the routes.
 
 use std::collections::BTreeMap;
 
@@ -148,6 +153,25 @@ impl CborRequest {
         Ok(CborRequest { members })
     }
 
+    /// Lifts an awsJson request body into the same members, so the operations read one input
+    /// type whatever the protocol. An empty body stands for an operation without input members.
+    pub fn from_json(body: &[u8]) -> Result<CborRequest, ApiError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(CborRequest::default());
+        }
+        let value: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|e| ApiError::InvalidInput(format!("request body is not JSON: {e}")))?;
+        let serde_json::Value::Object(entries) = value else {
+            return Err(ApiError::InvalidInput("request body must be a JSON object".to_owned()));
+        };
+        let members = entries
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k, from_json_value(v)))
+            .collect();
+        Ok(CborRequest { members })
+    }
+
     /// A text member, if present.
     pub fn opt_text(&self, name: &str) -> Result<Option<&str>, ApiError> {
         match self.members.get(name) {
@@ -177,6 +201,56 @@ impl CborRequest {
                 .map_err(|_| ApiError::InvalidInput(format!("{name} is out of range"))),
             Some(_) => Err(ApiError::InvalidInput(format!("{name} must be an integer"))),
         }
+    }
+}
+
+fn from_json_value(value: serde_json::Value) -> Value {
+    match value {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(b),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Value::Integer(i.into()),
+            (None, Some(u)) => Value::Integer(u.into()),
+            (None, None) => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(s) => Value::Text(s),
+        serde_json::Value::Array(items) => {
+            Value::Array(items.into_iter().map(from_json_value).collect())
+        }
+        serde_json::Value::Object(entries) => Value::Map(
+            entries.into_iter().map(|(k, v)| (Value::Text(k), from_json_value(v))).collect(),
+        ),
+    }
+}
+
+/// A response built for RPC v2 as awsJson sends it: a timestamp (tag 1) becomes its
+/// epoch-seconds number, everything else maps one to one. Byte strings and non-text keys
+/// never occur in these services' outputs; they become null rather than invented text.
+pub fn to_json(value: &Value) -> serde_json::Value {
+    match value {
+        // Tag 1 is the only tag the outputs use.
+        Value::Tag(_, inner) => to_json(inner),
+        Value::Integer(i) => {
+            let i = i128::from(*i);
+            i64::try_from(i)
+                .map_or_else(|_| serde_json::Value::from(i as f64), serde_json::Value::from)
+        }
+        Value::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+        }
+        Value::Text(s) => serde_json::Value::from(s.as_str()),
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Array(items) => items.iter().map(to_json).collect(),
+        Value::Map(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .filter_map(|(k, v)| match k {
+                    Value::Text(k) => Some((k.clone(), to_json(v))),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => serde_json::Value::Null,
     }
 }
 
@@ -233,6 +307,25 @@ mod tests {
             assert!(CborRequest::decode(body).is_err(), "{body:?}");
         }
         assert!(CborRequest::decode(b"").is_ok());
+    }
+
+    #[test]
+    fn json_gets_the_same_members_and_epoch_numbers() {
+        let req = CborRequest::from_json(
+            br#"{"ResourceName":"my-stack","MaxResults":5,"NextToken":null}"#,
+        )
+        .unwrap();
+        assert_eq!(req.text("ResourceName").unwrap(), "my-stack");
+        assert_eq!(req.opt_int("MaxResults").unwrap(), Some(5));
+        assert_eq!(req.opt_text("NextToken").unwrap(), None);
+        assert!(CborRequest::from_json(b"[1]").is_err());
+        assert!(CborRequest::from_json(b"{").is_err());
+        assert!(CborRequest::from_json(b"").is_ok());
+
+        let whole = Utc.timestamp_opt(1_735_689_600, 0).unwrap();
+        let frac = Utc.timestamp_millis_opt(1_735_693_200_250).unwrap();
+        let out = CborMap::new().timestamp("A", whole).timestamp("B", frac).text("C", "x").build();
+        assert_eq!(to_json(&out).to_string(), r#"{"A":1735689600,"B":1735693200.25,"C":"x"}"#);
     }
 
     fn hex(s: &str) -> Vec<u8> {

@@ -8,8 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::error::ApiError;
-use crate::faults::FaultOutcome;
+use crate::error::{ApiError, Service};
 use crate::scenario::{Scenario, StackState};
 use crate::{SharedState, lock};
 
@@ -42,10 +41,8 @@ pub(crate) async fn serve(state: SharedState, query: Query) -> Response {
     let action = query.action();
     let request_id = request_id();
     state.count(action);
-    match state.faults.apply().await {
-        FaultOutcome::Throttle => return error_response(&ApiError::Throttling, &request_id),
-        FaultOutcome::Internal => return error_response(&ApiError::Internal, &request_id),
-        FaultOutcome::Pass => {}
+    if let Some(fault) = state.faults.apply(action).await {
+        return error_response(&fault, &request_id);
     }
     let result = match action {
         "DescribeStacks" => describe_stacks(&lock(&state.scenario), &query, &request_id),
@@ -174,11 +171,8 @@ fn xml_response(status: StatusCode, body: String, request_id: &str) -> Response 
 
 /// An error as awsQuery sends it: `<ErrorResponse><Error><Type/><Code/><Message/></Error>`.
 fn error_response(error: &ApiError, request_id: &str) -> Response {
-    // awsQuery has no routes to miss, so an unknown action is an ordinary client error.
-    let status = match error {
-        ApiError::UnknownOperation(_) => StatusCode::BAD_REQUEST,
-        other => other.status(),
-    };
+    // awsQuery has no routes to miss, so an unknown action is an ordinary client error (400).
+    let status = error.status(Service::CloudFormation);
     let kind = if status.is_server_error() { "Receiver" } else { "Sender" };
     let message = match error {
         ApiError::UnknownOperation(m) => m.clone(),
@@ -186,7 +180,7 @@ fn error_response(error: &ApiError, request_id: &str) -> Response {
     };
     let mut xml = format!("<ErrorResponse xmlns=\"{XMLNS}\"><Error>");
     push_element(&mut xml, "Type", kind);
-    push_element(&mut xml, "Code", error.cloudformation_code());
+    push_element(&mut xml, "Code", error.code(Service::CloudFormation));
     push_element(&mut xml, "Message", &message);
     xml.push_str("</Error>");
     push_element(&mut xml, "RequestId", request_id);

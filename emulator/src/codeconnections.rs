@@ -1,4 +1,6 @@
-//! CodeConnections over Smithy RPC v2 CBOR: `POST /service/<Service>/operation/<Op>`.
+//! CodeConnections over both of its protocols: Smithy RPC v2 CBOR (`POST
+//! /service/<Service>/operation/<Op>`, the Rust SDK) and awsJson1_0 (`POST /` with
+//! `X-Amz-Target`, boto3 and the CLI). One set of operations serves both; see [`crate::cbor`].
 //! Member names are PascalCase, exactly as in the service model.
 
 use axum::body::Bytes;
@@ -7,9 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
-use crate::cbor::{CborMap, CborRequest, encode};
-use crate::error::ApiError;
-use crate::faults::FaultOutcome;
+use crate::cbor::{CborMap, CborRequest, encode, to_json};
+use crate::error::{ApiError, Service};
 use crate::scenario::{
     Connection, RepositoryLink, ResourceSyncAttempt, Scenario, SyncBlocker, SyncConfiguration,
     SyncEvent, paginate,
@@ -20,6 +21,14 @@ use crate::{SharedState, lock};
 const SERVICE_NAMES: [&str; 2] =
     ["CodeConnections_20231201", "com.amazonaws.codeconnections.CodeConnections_20231201"];
 const ERROR_NAMESPACE: &str = "com.amazonaws.codeconnections";
+const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+
+/// The operation an awsJson `X-Amz-Target` names, if it is addressed to CodeConnections
+/// (`<service name>.<Op>`, with either service name).
+pub(crate) fn json_operation(target: &str) -> Option<&str> {
+    let (service, operation) = target.rsplit_once('.')?;
+    SERVICE_NAMES.contains(&service).then_some(operation)
+}
 
 /// Serves one RPC v2 request: count it, inject faults, validate the envelope, dispatch.
 pub(crate) async fn serve(
@@ -29,31 +38,44 @@ pub(crate) async fn serve(
     body: Bytes,
 ) -> Response {
     state.count(&operation);
-    match state.faults.apply().await {
-        FaultOutcome::Throttle => return error_response(&ApiError::Throttling),
-        FaultOutcome::Internal => return error_response(&ApiError::Internal),
-        FaultOutcome::Pass => {}
+    if let Some(fault) = state.faults.apply(&operation).await {
+        return cbor_error(&fault);
     }
     if !SERVICE_NAMES.contains(&service.as_str()) {
-        return error_response(&ApiError::UnknownOperation(format!("{service}.{operation}")));
+        return cbor_error(&ApiError::UnknownOperation(format!("{service}.{operation}")));
     }
     // RPC v2 forbids X-Amz-Target: a request carrying it was meant for the JSON protocol.
     if headers.contains_key("x-amz-target") || headers.contains_key("x-amzn-target") {
-        return error_response(&ApiError::InvalidInput(
+        return cbor_error(&ApiError::InvalidInput(
             "X-Amz-Target is not allowed with the rpc-v2-cbor protocol".to_owned(),
         ));
     }
-    let result = CborRequest::decode(&body).and_then(|request| {
-        let mut scenario = lock(&state.scenario);
-        dispatch(&mut scenario, &operation, &request)
-    });
-    match result {
+    match CborRequest::decode(&body).and_then(|request| run(&state, &operation, &request)) {
         Ok(output) => cbor_response(StatusCode::OK, &output.build()),
-        Err(e) => {
-            tracing::debug!(operation, error = %e, "CodeConnections error");
-            error_response(&e)
-        }
+        Err(e) => cbor_error(&e),
     }
+}
+
+/// Serves one awsJson1_0 request (`POST /`, `X-Amz-Target: <service name>.<Op>`), the
+/// protocol boto3 and the AWS CLI send: the same operations on the same state as RPC v2.
+pub(crate) async fn serve_json(state: SharedState, operation: &str, body: Bytes) -> Response {
+    state.count(operation);
+    if let Some(fault) = state.faults.apply(operation).await {
+        return json_error(&fault);
+    }
+    match CborRequest::from_json(&body).and_then(|request| run(&state, operation, &request)) {
+        Ok(output) => json_response(StatusCode::OK, &to_json(&output.build())),
+        Err(e) => json_error(&e),
+    }
+}
+
+/// Runs an operation on the shared scenario.
+fn run(state: &SharedState, operation: &str, request: &CborRequest) -> Result<CborMap, ApiError> {
+    let result = dispatch(&mut lock(&state.scenario), operation, request);
+    if let Err(e) = &result {
+        tracing::debug!(operation, error = %e, "CodeConnections error");
+    }
+    result
 }
 
 fn dispatch(
@@ -410,12 +432,33 @@ fn cbor_response(status: StatusCode, body: &ciborium::Value) -> Response {
     response
 }
 
-/// An error as RPC v2 sends it: `__type` holds the absolute shape id.
-fn error_response(error: &ApiError) -> Response {
-    let name = error.codeconnections_name();
-    let body = CborMap::new()
+/// An error as RPC v2 sends it: `__type` holds the absolute shape id, `Message` the text (the
+/// model's member name), the status is the model's. An unknown operation is a route that does
+/// not exist, so 404.
+fn cbor_error(error: &ApiError) -> Response {
+    let status = match error {
+        ApiError::UnknownOperation(_) => StatusCode::NOT_FOUND,
+        other => other.status(Service::CodeConnections),
+    };
+    cbor_response(status, &error_body(error).build())
+}
+
+/// An error as awsJson1_0 sends it: the same body, as JSON.
+fn json_error(error: &ApiError) -> Response {
+    json_response(error.status(Service::CodeConnections), &to_json(&error_body(error).build()))
+}
+
+fn error_body(error: &ApiError) -> CborMap {
+    let name = error.code(Service::CodeConnections);
+    CborMap::new()
         .text("__type", &format!("{ERROR_NAMESPACE}#{name}"))
-        .text("message", &error.to_string())
-        .build();
-    cbor_response(error.status(), &body)
+        .text("Message", &error.to_string())
+}
+
+fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    response
 }

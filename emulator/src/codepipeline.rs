@@ -8,8 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use crate::error::ApiError;
-use crate::faults::FaultOutcome;
+use crate::error::{ApiError, Service};
 use crate::scenario::{Action, Pipeline, PipelineExecution, Scenario, Stage, paginate};
 use crate::{SharedState, lock};
 
@@ -30,10 +29,8 @@ pub(crate) async fn serve(
         ));
     }
     state.count(operation);
-    match state.faults.apply().await {
-        FaultOutcome::Throttle => return error_response(&ApiError::Throttling),
-        FaultOutcome::Internal => return error_response(&ApiError::Internal),
-        FaultOutcome::Pass => {}
+    if let Some(fault) = state.faults.apply(operation).await {
+        return error_response(&fault);
     }
     if !target.starts_with(TARGET_PREFIX) {
         return error_response(&ApiError::UnknownOperation(target.to_owned()));
@@ -289,13 +286,10 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 
 /// An error as awsJson1_1 sends it: the bare shape name in `__type`.
 fn error_response(error: &ApiError) -> Response {
-    // awsJson has no routes to miss, so an unknown operation is an ordinary client error.
-    let status = match error {
-        ApiError::UnknownOperation(_) => StatusCode::BAD_REQUEST,
-        other => other.status(),
-    };
+    // awsJson has no routes to miss, so an unknown operation is an ordinary client error (400).
+    let status = error.status(Service::CodePipeline);
     let body = json!({
-        "__type": error.codepipeline_name(),
+        "__type": error.code(Service::CodePipeline),
         "message": error.to_string(),
     });
     json_response(status, &body)

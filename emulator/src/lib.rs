@@ -1,6 +1,6 @@
 //! A local emulator of the AWS control-plane APIs syncwarden calls: CodeConnections Git sync
-//! (Smithy RPC v2 CBOR), CodePipeline (awsJson1_1) and CloudFormation `DescribeStacks`
-//! (awsQuery). The real AWS SDK clients talk to it
+//! (Smithy RPC v2 CBOR and awsJson1_0), CodePipeline (awsJson1_1) and CloudFormation
+//! `DescribeStacks` (awsQuery). The real AWS SDK clients talk to it
 //! through `endpoint_url`; tests drive its state through [`Emulator`] or the `/admin` API.
 
 pub mod cbor;
@@ -26,8 +26,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use tokio::sync::oneshot;
 
-pub use error::ApiError;
-pub use faults::Faults;
+pub use error::{ApiError, Service};
+pub use faults::{Faults, FaultsError, ForcedError, RateLimit};
 pub use scenario::{Scenario, ScenarioLoadError};
 pub use slack::SlackServer;
 
@@ -146,10 +146,16 @@ fn router(shared: SharedState) -> Router {
         .with_state(shared)
 }
 
-/// `POST /`: awsJson1_1 (CodePipeline) when `X-Amz-Target` is present, awsQuery
-/// (CloudFormation) when the body is a form naming an `Action`, else CodePipeline's answer to a
-/// request without a target.
+/// `POST /`: by the `X-Amz-Target` prefix, awsJson1_0 (CodeConnections, either service name)
+/// or awsJson1_1 (CodePipeline, which also answers unknown targets); awsQuery (CloudFormation)
+/// when there is no target and the body is a form naming an `Action`; else CodePipeline's
+/// answer to a request without a target.
 async fn serve_root(state: State<SharedState>, headers: HeaderMap, body: Bytes) -> Response {
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    if let Some(operation) = target.and_then(codeconnections::json_operation) {
+        let operation = operation.to_owned();
+        return codeconnections::serve_json(state.0, &operation, body).await;
+    }
     if !headers.contains_key("x-amz-target")
         && let Some(query) = cloudformation::Query::parse(&body)
     {

@@ -1,5 +1,9 @@
 //! A local Slack: incoming webhooks and the Web API's `chat.postMessage` and `chat.update`,
 //! over real HTTP on 127.0.0.1, recording what it accepts and failing on request.
+//!
+//! Credentials can be rotated the way a workspace admin does it: after
+//! [`SlackServer::rotate_token`] the old bot token answers `token_revoked`, and after
+//! [`SlackServer::rotate_webhook`] the old webhook answers HTTP 403 `invalid_token`.
 
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -18,9 +22,10 @@ use tokio::sync::oneshot;
 
 use crate::lock;
 
-/// The bot token the Web API accepts.
+/// The bot token the Web API accepts until it is rotated.
 const TOKEN: &str = "xoxb-test-token";
-/// The webhook path [`SlackServer::webhook_url`] hands out (any `/services/…` path works).
+/// The webhook path [`SlackServer::webhook_url`] hands out until it is rotated (any
+/// `/services/…` path that was not rotated away works).
 const WEBHOOK_PATH: &str = "/services/T0000/B0000/XXXXXXXX";
 /// Message timestamps start here (2025-11-21) and step by 100 µs, like Slack's.
 const FIRST_TS_SECONDS: u64 = 1_763_700_000;
@@ -58,14 +63,43 @@ pub enum SlackFailure {
     /// The Web API's `200 {"ok":false,"error":"ratelimited"}` with `Retry-After` (a webhook
     /// gets a plain 429 instead).
     ApiRateLimited { retry_after_secs: u64 },
+    /// HTTP 302 to another path of this server (a client must not follow it).
+    Redirect,
 }
 
-#[derive(Default)]
 struct Slack {
     messages: Mutex<Vec<SlackMessage>>,
     failures: Mutex<VecDeque<SlackFailure>>,
     calls: AtomicUsize,
     posted: AtomicU64,
+    credentials: Mutex<Credentials>,
+}
+
+/// The current bot token and webhook path, and the ones rotated away.
+struct Credentials {
+    token: String,
+    revoked_tokens: Vec<String>,
+    webhook_path: String,
+    revoked_paths: Vec<String>,
+    rotations: u64,
+}
+
+impl Default for Slack {
+    fn default() -> Self {
+        Slack {
+            messages: Mutex::default(),
+            failures: Mutex::default(),
+            calls: AtomicUsize::default(),
+            posted: AtomicU64::default(),
+            credentials: Mutex::new(Credentials {
+                token: TOKEN.to_owned(),
+                revoked_tokens: Vec::new(),
+                webhook_path: WEBHOOK_PATH.to_owned(),
+                revoked_paths: Vec::new(),
+                rotations: 0,
+            }),
+        }
+    }
 }
 
 type Shared = Arc<Slack>;
@@ -107,9 +141,9 @@ impl SlackServer {
         format!("http://{}", self.addr)
     }
 
-    /// An incoming-webhook URL this server accepts.
+    /// The current incoming-webhook URL.
     pub fn webhook_url(&self) -> String {
-        format!("{}{WEBHOOK_PATH}", self.url())
+        format!("{}{}", self.url(), lock(&self.slack.credentials).webhook_path)
     }
 
     /// The Web API base to give `SlackClient::new`.
@@ -117,9 +151,31 @@ impl SlackServer {
         format!("{}/api", self.url())
     }
 
-    /// The bot token the Web API accepts.
-    pub fn token(&self) -> &str {
-        TOKEN
+    /// The bot token the Web API accepts now.
+    pub fn token(&self) -> String {
+        lock(&self.slack.credentials).token.clone()
+    }
+
+    /// Issues a new bot token and revokes the current one (it answers `token_revoked` from
+    /// now on); returns the new token.
+    pub fn rotate_token(&self) -> String {
+        let mut credentials = lock(&self.slack.credentials);
+        credentials.rotations += 1;
+        let fresh = format!("{TOKEN}-{}", credentials.rotations);
+        let old = std::mem::replace(&mut credentials.token, fresh.clone());
+        credentials.revoked_tokens.push(old);
+        fresh
+    }
+
+    /// Issues a new webhook URL and revokes the current one (it answers HTTP 403
+    /// `invalid_token` from now on); returns the new URL.
+    pub fn rotate_webhook(&self) -> String {
+        let mut credentials = lock(&self.slack.credentials);
+        credentials.rotations += 1;
+        let fresh = format!("/services/T0000/B0000/ROTATED{}", credentials.rotations);
+        let old = std::mem::replace(&mut credentials.webhook_path, fresh.clone());
+        credentials.revoked_paths.push(old);
+        format!("{}{fresh}", self.url())
     }
 
     /// Everything accepted so far, in order (updates are recorded as their own entries).
@@ -196,12 +252,20 @@ async fn count_and_fail(State(slack): State<Shared>, request: Request, next: Nex
         Some(SlackFailure::ServerError) => {
             (StatusCode::INTERNAL_SERVER_ERROR, "rollup_error").into_response()
         }
+        Some(SlackFailure::Redirect) => {
+            (StatusCode::FOUND, [(header::LOCATION, "/services/T0000/B0000/REDIRECTED")], "")
+                .into_response()
+        }
         None => next.run(request).await,
     }
 }
 
-/// `POST /services/…`: 200 `ok`, or 400 `invalid_payload` without `text` or `blocks`.
-async fn webhook(State(slack): State<Shared>, body: Bytes) -> Response {
+/// `POST /services/…`: 200 `ok`; 403 `invalid_token` for a rotated-away URL; 400
+/// `invalid_payload` without `text` or `blocks`.
+async fn webhook(State(slack): State<Shared>, uri: axum::http::Uri, body: Bytes) -> Response {
+    if lock(&slack.credentials).revoked_paths.iter().any(|p| p == uri.path()) {
+        return (StatusCode::FORBIDDEN, "invalid_token").into_response();
+    }
     let Some(body) = parse(&body).filter(has_content) else {
         return (StatusCode::BAD_REQUEST, "invalid_payload").into_response();
     };
@@ -218,7 +282,7 @@ async fn webhook(State(slack): State<Shared>, body: Bytes) -> Response {
 
 /// `POST /api/chat.postMessage`: a new message (in a thread with `thread_ts`).
 async fn post_message(State(slack): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let body = match api_request(&headers, &body) {
+    let body = match api_request(&slack, &headers, &body) {
         Ok(body) => body,
         Err(error) => return api_error(error),
     };
@@ -242,7 +306,7 @@ async fn post_message(State(slack): State<Shared>, headers: HeaderMap, body: Byt
 
 /// `POST /api/chat.update`: new content for a posted message (`channel` + `ts`).
 async fn update(State(slack): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let body = match api_request(&headers, &body) {
+    let body = match api_request(&slack, &headers, &body) {
         Ok(body) => body,
         Err(error) => return api_error(error),
     };
@@ -278,14 +342,22 @@ impl Slack {
     }
 }
 
-/// Checks the bearer token and parses the JSON body, answering Slack's error names.
-fn api_request(headers: &HeaderMap, body: &[u8]) -> Result<Value, &'static str> {
+/// Checks the bearer token and parses the JSON body, answering Slack's error names: a
+/// rotated-away token is `token_revoked`, any other wrong one `invalid_auth`.
+fn api_request(slack: &Slack, headers: &HeaderMap, body: &[u8]) -> Result<Value, &'static str> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "));
-    if bearer != Some(TOKEN) {
-        return Err("invalid_auth");
+    {
+        let credentials = lock(&slack.credentials);
+        match bearer {
+            Some(token) if token == credentials.token => {}
+            Some(token) if credentials.revoked_tokens.iter().any(|t| t == token) => {
+                return Err("token_revoked");
+            }
+            _ => return Err("invalid_auth"),
+        }
     }
     parse(body).ok_or("invalid_json")
 }

@@ -191,6 +191,10 @@ async fn hostile_bodies_get_errors_not_panics() {
         ),
         br#"{"name": 5}"#.to_vec(),
     ];
+    let cc_json_target = [(
+        "X-Amz-Target",
+        "com.amazonaws.codeconnections.CodeConnections_20231201.GetSyncBlockerSummary",
+    )];
     let mut rng = fastrand::Rng::with_seed(42);
     for _ in 0..100 {
         let len = rng.usize(0..64);
@@ -201,6 +205,9 @@ async fn hostile_bodies_get_errors_not_panics() {
         assert!(status == 400 || status == 200, "{status} for {body:?}");
         let (status, _, _) = raw_post(&url, "/", &cp_target, body).await;
         assert!(status == 400 || status == 200, "{status} for {body:?}");
+        // awsJson1_0 CodeConnections shares the operations but has its own decoder.
+        let (status, _, _) = raw_post(&url, "/", &cc_json_target, body).await;
+        assert!(status == 400 || status == 404 || status == 200, "{status} for {body:?}");
     }
     // Still serving.
     let cc = support::codeconnections(&url);

@@ -299,8 +299,10 @@ async fn retry_latest_commit_failure_keeps_the_blocker_active() {
         Some(true),
         "{err:?}"
     );
-    // Not retried by the SDK: it is not a throttling or transient error.
-    assert_eq!(emulator.calls()["UpdateSyncBlocker"], 1);
+    // The model makes it a server error (503), which the SDK retries like any transient
+    // failure: the default standard strategy sends it 3 times before surfacing it.
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(503));
+    assert_eq!(emulator.calls()["UpdateSyncBlocker"], 3);
     let stack = &emulator.scenario().stacks["payments-api"];
     assert_eq!(stack.blockers[0].status, "ACTIVE");
     assert_eq!(stack.latest_sync.as_ref().unwrap().status, "FAILED");

@@ -109,3 +109,76 @@ where
     }
     out
 }
+
+/// Forces `error` on `operation` through the admin API, as a test outside Rust would.
+async fn force(emulator: &Emulator, operation: &str, error: &str) {
+    let body = format!(r#"{{"errors": {{"{operation}": {{"error": "{error}"}}}}}}"#);
+    let (status, text) = support::http(&emulator.url(), "PUT", "/admin/faults", &body).await;
+    assert_eq!(status, 204, "{text}");
+}
+
+#[tokio::test]
+async fn forced_errors_arrive_typed_with_the_models_status_and_message() {
+    let emulator = Emulator::start(support::demo()).await.unwrap();
+    let cc = support::codeconnections(&emulator.url());
+
+    force(&emulator, "GetSyncBlockerSummary", "AccessDeniedException").await;
+    let err = cc
+        .get_sync_blocker_summary()
+        .sync_type(SyncConfigurationType::CfnStackSync)
+        .resource_name("payments-api")
+        .send()
+        .await
+        .unwrap_err();
+    let service = err.as_service_error().unwrap();
+    assert!(service.is_access_denied_exception(), "{err:?}");
+    assert!(service.message().unwrap().contains("codeconnections:GetSyncBlockerSummary"));
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(403));
+    assert_eq!(emulator.calls()["GetSyncBlockerSummary"], 1, "a 403 is not retried");
+    // Only the named operation fails.
+    cc.list_repository_links().send().await.unwrap();
+
+    force(&emulator, "ListRepositoryLinks", "ConcurrentModificationException").await;
+    let err = cc.list_repository_links().send().await.unwrap_err();
+    assert!(err.as_service_error().unwrap().is_concurrent_modification_exception(), "{err:?}");
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(409));
+
+    force(&emulator, "GetConnection", "ResourceUnavailableException").await;
+    let err = cc.get_connection().connection_arn(support::CONNECTION_ARN).send().await.unwrap_err();
+    assert!(err.as_service_error().unwrap().is_resource_unavailable_exception(), "{err:?}");
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(400));
+
+    // A name the operation's model does not list is refused, naming the ones it does.
+    let (status, text) = support::http(
+        &emulator.url(),
+        "PUT",
+        "/admin/faults",
+        r#"{"errors": {"GetConnection": {"error": "AccessDeniedException"}}}"#,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(text.contains("ResourceUnavailableException"), "{text}");
+}
+
+#[tokio::test]
+async fn a_rate_limit_throttles_the_excess_like_an_account_quota() {
+    let emulator = Emulator::start(support::demo()).await.unwrap();
+    let (status, text) = support::http(
+        &emulator.url(),
+        "PUT",
+        "/admin/faults",
+        r#"{"rate_limits": {"ListConnections": {"per_second": 0.001, "burst": 2}}}"#,
+    )
+    .await;
+    assert_eq!(status, 204, "{text}");
+    let cc = support::codeconnections(&emulator.url());
+    cc.list_connections().send().await.unwrap();
+    cc.list_connections().send().await.unwrap();
+    let err = cc.list_connections().send().await.unwrap_err();
+    assert_eq!(err.as_service_error().and_then(|e| e.code()), Some("ThrottlingException"));
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(429));
+    // The SDK retried the throttled call (3 attempts), and every retry was throttled too.
+    assert_eq!(emulator.calls()["ListConnections"], 5);
+    // Other operations have their own quota.
+    cc.list_repository_links().send().await.unwrap();
+}
