@@ -91,6 +91,9 @@ invoke() { # function, event file → prints one line: the function's answer or 
     "$VENV/bin/python" - "$2" "$out" <<'PY'
 import json, sys
 o = json.loads(sys.argv[2])
+if o.get("outcome") == "ignored":
+    print(f"  skip   {sys.argv[1]:<52} ignored: {o['reason']}")
+    sys.exit(0)
 state = {"written": f"state → {o.get('health')}", "unchanged": "state unchanged",
          "untracked": "no Git sync manages this stack"}[o["state"]]
 history = {"new": "recorded", "duplicate": "already recorded", "skipped": "not recorded"}[o["history"]]

@@ -69,10 +69,30 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 /// Splits a file's text into events: the whole text if it is one JSON value, else one per
-/// non-empty line. Lambda on-failure destination records are unwrapped to the original event.
+/// non-empty line (JSON Lines). Lambda on-failure destination records are unwrapped to the
+/// original event.
+///
+/// A file whose first line is not a JSON object is not JSON Lines: it is one document with a
+/// syntax error, reported once where the parser stopped (line and column), not once per line.
 pub fn split(origin: &str, text: &str) -> Vec<InputEvent> {
-    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
-        return vec![InputEvent { origin: origin.to_owned(), bytes: Ok(unwrap(value, text)) }];
+    let whole_error = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => {
+            return vec![InputEvent { origin: origin.to_owned(), bytes: Ok(unwrap(value, text)) }];
+        }
+        Err(error) => error,
+    };
+    let first_line_is_an_object = text
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .and_then(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .is_some_and(|value| value.is_object());
+    if !first_line_is_an_object {
+        return vec![InputEvent {
+            origin: origin.to_owned(),
+            bytes: Err(EventError::Syntax {
+                message: format!("{whole_error} (neither one JSON document nor JSON Lines)"),
+            }),
+        }];
     }
     text.lines()
         .enumerate()
@@ -81,10 +101,7 @@ pub fn split(origin: &str, text: &str) -> Vec<InputEvent> {
             origin: format!("{origin}:{}", i + 1),
             bytes: match serde_json::from_str::<serde_json::Value>(line) {
                 Ok(value) => Ok(unwrap(value, line)),
-                Err(error) => Err(EventError::Envelope {
-                    path: "(line)".into(),
-                    message: format!("not JSON: {error}"),
-                }),
+                Err(error) => Err(EventError::Syntax { message: error.to_string() }),
             },
         })
         .collect()
@@ -110,7 +127,17 @@ mod tests {
             lines.iter().map(|e| e.origin.as_str()).collect::<Vec<_>>(),
             ["a.jsonl:1", "a.jsonl:3", "a.jsonl:4"]
         );
-        assert!(lines[2].bytes.as_ref().unwrap_err().to_string().contains("not JSON"));
+        assert!(lines[2].bytes.as_ref().unwrap_err().to_string().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn a_broken_document_is_one_error_at_its_line_and_column() {
+        let text = "{\n  \"id\": \"a\",\n  \"source\": \"aws.codepipeline\"\n  \"time\": 1\n}\n";
+        let events = split("broken.json", text);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].origin, "broken.json");
+        let error = events[0].bytes.as_ref().unwrap_err().to_string();
+        assert!(error.contains("line 4 column 3"), "{error}");
     }
 
     #[test]

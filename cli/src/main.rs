@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 use shared::events::EventFamily;
 use shared::ids::ResourceId;
 use shared::store::{HistoryStore, Retention, StateFilter, TABLE};
-use shared::{RecordError, Recorder};
+use shared::{Outcome, RecordError, Recorder};
 
 /// Watch Git-synced CloudFormation stacks and CodePipeline runs: status, history, replay.
 ///
@@ -217,14 +217,15 @@ async fn replay(
     if events.is_empty() {
         bail!("no events found in {}", input.display());
     }
-    let (mut recorded, mut failed) = (0usize, 0usize);
+    let (mut recorded, mut ignored, mut failed) = (0usize, 0usize, 0usize);
     for event in &events {
         let result = match &event.bytes {
             Ok(bytes) => recorder.record(bytes).await,
             Err(error) => Err(RecordError::Event(error.clone())),
         };
         match &result {
-            Ok(_) => recorded += 1,
+            Ok(Outcome::Recorded(_)) => recorded += 1,
+            Ok(Outcome::Ignored(_)) => ignored += 1,
             Err(_) => failed += 1,
         }
         writeln!(out, "{}", render::replay_line(&event.origin, &result, json))?;
@@ -235,7 +236,11 @@ async fn replay(
         }
     }
     if !json {
-        writeln!(out, "{recorded} recorded, {failed} failed, {} read", events.len())?;
+        writeln!(
+            out,
+            "{recorded} recorded, {ignored} ignored, {failed} failed, {} read",
+            events.len()
+        )?;
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -108,13 +108,23 @@ fn shorten(text: &str, max: usize) -> String {
 pub fn replay_line(origin: &str, result: &Result<Outcome, RecordError>, json: bool) -> String {
     match (result, json) {
         (Ok(outcome), true) => {
-            serde_json::json!({"input": origin, "ok": true, "outcome": outcome}).to_string()
+            let mut line = serde_json::json!({"input": origin, "ok": true});
+            if let (Some(line), Ok(serde_json::Value::Object(fields))) =
+                (line.as_object_mut(), serde_json::to_value(outcome))
+            {
+                line.extend(fields);
+            }
+            line.to_string()
         }
         (Err(error), true) => serde_json::json!({
             "input": origin, "ok": false, "retryable": error.is_retryable(), "error": error.to_string()
         })
         .to_string(),
-        (Ok(o), false) => {
+        (Ok(Outcome::Ignored(ignored)), false) => format!(
+            "skip  {origin}: {} `{}` — ignored: {}",
+            ignored.source, ignored.detail_type, ignored.reason
+        ),
+        (Ok(Outcome::Recorded(o)), false) => {
             let history = match o.history {
                 shared::store::Appended::New => "recorded",
                 shared::store::Appended::Duplicate => "already recorded",

@@ -57,11 +57,16 @@ fn replayed(test: &str) -> String {
     let events = events_dir();
     let replay = syncwarden(Some(&table), &["replay", events.to_str().unwrap()], None);
     let out = stdout(&replay);
-    // events/schedule/ and events/auto-resolve/ hold other functions' inputs: reported, skipped.
+    // events/schedule/ and events/auto-resolve/ hold other functions' inputs: EventBridge
+    // events that are not ours are ignored; the manual request is not an event at all.
     assert_eq!(replay.status.code(), Some(1), "{out}");
-    assert!(out.contains("22 recorded, 3 failed, 25 read"), "{out}");
+    assert!(out.contains("22 recorded, 2 ignored, 1 failed, 25 read"), "{out}");
     assert!(
-        out.contains("scheduled-event.json: unsupported event: source `aws.events` with detail-type `Scheduled Event`"),
+        out.contains("scheduled-event.json: aws.events `Scheduled Event` — ignored: `Scheduled Event` from `aws.events` is not an event syncwarden tracks"),
+        "{out}"
+    );
+    assert!(
+        out.contains("manual-request.json: not an EventBridge event: this looks like an object without `source` and `detail-type` (its keys: dryRun, reason, stack)"),
         "{out}"
     );
     table
@@ -121,7 +126,10 @@ fn replay_from_stdin_goes_on_past_bad_lines_and_a_second_run_adds_nothing() {
     let replay = syncwarden(Some(&table), &["replay", "-"], Some(&input));
     let out = stdout(&replay);
     assert_eq!(replay.status.code(), Some(1), "{out}");
-    assert!(out.contains("error -:2: event is not a valid EventBridge envelope"), "{out}");
+    assert!(
+        out.contains("error -:2: event is not valid JSON: expected ident at line 1 column 2"),
+        "{out}"
+    );
     assert!(
         out.contains("stack/payments-api git sync FAILED — recorded, state → failing"),
         "{out}"
@@ -130,7 +138,24 @@ fn replay_from_stdin_goes_on_past_bad_lines_and_a_second_run_adds_nothing() {
         out.contains("stack/payments-api git sync FAILED — already recorded, state unchanged"),
         "{out}"
     );
-    assert!(out.contains("2 recorded, 1 failed, 3 read"), "{out}");
+    assert!(out.contains("2 recorded, 0 ignored, 1 failed, 3 read"), "{out}");
+}
+
+#[test]
+fn replay_of_a_broken_document_reports_its_first_syntax_error_once() {
+    let table = table_name("cli-broken");
+    assert!(syncwarden(Some(&table), &["init"], None).status.success());
+    let event =
+        std::fs::read_to_string(events_dir().join("codeconnections/resource-sync-failed.json"))
+            .unwrap();
+    // A pretty-printed event with one comma lost: neither one JSON value nor JSON Lines.
+    let broken = event.replacen("\",\n", "\"\n", 1);
+    let replay = syncwarden(Some(&table), &["replay", "-"], Some(&broken));
+    let out = stdout(&replay);
+    assert_eq!(replay.status.code(), Some(1), "{out}");
+    assert_eq!(out.matches("error -").count(), 1, "{out}");
+    assert!(out.contains("error -: event is not valid JSON: expected `,` or `}` at line"), "{out}");
+    assert!(out.contains("0 recorded, 0 ignored, 1 failed, 1 read"), "{out}");
 }
 
 #[test]

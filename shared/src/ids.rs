@@ -97,25 +97,27 @@ name_type!(
     valid = |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '-' | '_')
 );
 name_type!(
-    /// A CodeConnections repository link id (a UUID).
-    RepositoryLinkId, "repository link id", max = 64,
-    valid = |c| c.is_ascii_hexdigit() || c == '-'
+    /// A CodeConnections repository link id: a UUID from the API, but kept as sent, since
+    /// published examples use other ids. `@` separates it from the branch in a resource id.
+    RepositoryLinkId, "repository link id", max = 128, valid = |c| printable(c) && c != '@'
 );
 name_type!(
     /// A Git branch name.
     Branch, "branch", max = 255, valid = printable
 );
 name_type!(
-    /// A Git commit id (SHA-1 or SHA-256, hex).
-    CommitSha, "commit", max = 64, valid = |c| c.is_ascii_hexdigit()
+    /// The revision a source names: a Git commit id (SHA-1 or SHA-256 hex) in the common case,
+    /// but kept opaque, because AWS also sends placeholders (`sample-commit-id` in its own
+    /// examples), CodeCommit ids and S3 object versions. Equal strings link the timeline.
+    Revision, "revision", max = 1024, valid = printable
 );
 name_type!(
     /// The id of the event an observation came from (EventBridge `id`, or a poll's own id).
     EventId, "event id", max = 128, valid = |c| printable(c) && c != '#'
 );
 name_type!(
-    /// A CodePipeline execution id.
-    ExecutionId, "execution id", max = 64, valid = |c| c.is_ascii_alphanumeric() || c == '-'
+    /// A CodePipeline execution id (a UUID from AWS, kept as sent; `#` is reserved for keys).
+    ExecutionId, "execution id", max = 128, valid = |c| printable(c) && c != '#'
 );
 
 name_type!(
@@ -139,11 +141,27 @@ impl ConnectionId {
     }
 }
 
-impl CommitSha {
-    /// The seven-character form people recognise.
+impl Revision {
+    /// The form people recognise: seven characters of a Git commit id, anything else as is.
     pub fn short(&self) -> &str {
-        self.0.get(..7).unwrap_or(&self.0)
+        short_revision(&self.0)
     }
+
+    /// Whether this is a Git object id (40 or 64 hex digits), which a provider can link to.
+    pub fn is_git_commit(&self) -> bool {
+        is_git_commit(&self.0)
+    }
+}
+
+/// Seven characters of a Git commit id; any other revision is shown whole, since a prefix of
+/// an opaque string (an S3 version, a placeholder) means nothing.
+pub fn short_revision(revision: &str) -> &str {
+    if is_git_commit(revision) { &revision[..7] } else { revision }
+}
+
+/// 40 (SHA-1) or 64 (SHA-256) hex digits.
+pub fn is_git_commit(revision: &str) -> bool {
+    matches!(revision.len(), 40 | 64) && revision.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The kinds of resource syncwarden keeps a history for.

@@ -26,5 +26,5 @@ mod string_enum;
 
 pub use observation::{Change, Observation, ObservedBy, OrderKey};
 pub use reconcile::{Reconciled, ResourceState, reconcile};
-pub use recorder::{Outcome, RecordError, Recorder};
+pub use recorder::{Outcome, RecordError, Recorded, Recorder};
 pub use store::{HistoryStore, StoreError};

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{BlockerId, Branch, CommitSha, EventId, ExecutionId, ResourceId};
+use crate::ids::{BlockerId, Branch, EventId, ExecutionId, ResourceId, Revision};
 use crate::status::{
     BlockerStatus, ConnectionStatus, Health, Lifecycle, PipelineState, StackStatus, SyncStatus,
 };
@@ -31,7 +31,7 @@ pub struct Observation {
     pub observed_by: ObservedBy,
     pub change: Change,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commit: Option<CommitSha>,
+    pub commit: Option<Revision>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<Branch>,
     /// Repository name as the provider shows it (`owner/name` when the owner is known).

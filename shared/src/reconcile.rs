@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{Branch, CommitSha, ResourceId, ResourceKind};
+use crate::ids::{Branch, ResourceId, ResourceKind, Revision};
 use crate::observation::{Change, Facet, Observation, ObservedBy};
 use crate::status::Health;
 
@@ -44,7 +44,7 @@ impl ResourceState {
     }
 
     /// The commit the resource is on, as far as syncwarden knows (newest facet that names one).
-    pub fn commit(&self) -> Option<&CommitSha> {
+    pub fn commit(&self) -> Option<&Revision> {
         self.newest_with(|o| o.commit.as_ref())
     }
 

@@ -5,7 +5,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::events::{EventError, EventFamily, parse_event};
+use crate::events::{EventError, EventFamily, Ignored, Parsed, parse_event};
 use crate::ids::ResourceId;
 use crate::status::Health;
 use crate::store::{Appended, HistoryStore, RecordOutcome, StateWrite, StoreError};
@@ -31,7 +31,7 @@ impl RecordError {
 impl From<RecordError> for Diagnostic {
     fn from(error: RecordError) -> Diagnostic {
         let error_type = match &error {
-            RecordError::Event(EventError::Unsupported { .. }) => "NonRetryable.UnsupportedEvent",
+            RecordError::Event(EventError::NotAnEvent { .. }) => "NonRetryable.NotAnEvent",
             RecordError::Event(_) => "NonRetryable.MalformedEvent",
             RecordError::Store(StoreError::Corrupt { .. }) => "NonRetryable.CorruptRecord",
             RecordError::Store(_) => "Retryable.StoreFailure",
@@ -40,9 +40,29 @@ impl From<RecordError> for Diagnostic {
     }
 }
 
-/// What recording one event did: the function's response, and a line of `replay` output.
+/// What handling one event did: the function's response, and a line of `replay` output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Outcome {
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The event was recorded (or found already recorded).
+    Recorded(Recorded),
+    /// The event is well formed but not one this function records; nothing was written.
+    Ignored(Ignored),
+}
+
+impl Outcome {
+    /// What was recorded, if the event was recorded.
+    pub fn recorded(&self) -> Option<&Recorded> {
+        match self {
+            Outcome::Recorded(recorded) => Some(recorded),
+            Outcome::Ignored(_) => None,
+        }
+    }
+}
+
+/// What recording one event wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recorded {
     pub event_id: String,
     pub resource: ResourceId,
     pub status: String,
@@ -65,25 +85,38 @@ impl Recorder {
         Recorder { store, accepted }
     }
 
-    /// Parses and records one raw EventBridge event.
+    /// Parses and records one raw EventBridge event; one that is not ours writes nothing.
     pub async fn record(&self, event: &[u8]) -> Result<Outcome, RecordError> {
-        let observation = parse_event(event, self.accepted)?;
+        let observation = match parse_event(event, self.accepted)? {
+            Parsed::Observed(observation) => observation,
+            Parsed::Ignored(ignored) => return Ok(Outcome::Ignored(ignored)),
+        };
         let RecordOutcome { history, state, health } = self.store.record(&observation).await?;
-        Ok(Outcome {
+        Ok(Outcome::Recorded(Recorded {
             event_id: observation.event_id.to_string(),
             resource: observation.resource,
             status: observation.change.label(),
             history,
             state,
             health,
-        })
+        }))
     }
 
     /// The Lambda handler: record, log the outcome with its fields, map errors to diagnostics.
     pub async fn handle(&self, event: LambdaEvent<Box<RawValue>>) -> Result<Outcome, RecordError> {
         let request_id = event.context.request_id;
         match self.record(event.payload.get().as_bytes()).await {
-            Ok(outcome) => {
+            Ok(Outcome::Ignored(ignored)) => {
+                tracing::info!(
+                    event_id = ignored.event_id.as_deref().unwrap_or_default(),
+                    source = %ignored.source,
+                    detail_type = %ignored.detail_type,
+                    reason = %ignored.reason,
+                    "ignored"
+                );
+                Ok(Outcome::Ignored(ignored))
+            }
+            Ok(Outcome::Recorded(outcome)) => {
                 tracing::info!(
                     event_id = %outcome.event_id,
                     resource = %outcome.resource,
@@ -93,7 +126,7 @@ impl Recorder {
                     health = ?outcome.health,
                     "recorded"
                 );
-                Ok(outcome)
+                Ok(Outcome::Recorded(outcome))
             }
             Err(error) => {
                 // The payload is not logged: it is kept whole by the on-failure destination.

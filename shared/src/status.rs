@@ -10,12 +10,16 @@ use crate::string_enum::string_enum;
 string_enum! {
     /// Git sync status of a resource (stack) or a repository branch
     /// (`ResourceSyncStatus` / `RepositorySyncStatus`; only repositories use `QUEUED`).
+    ///
+    /// The API reference documents `ResourceSyncAttempt.Status` as `SYNC-INITIATED | SYNCING |
+    /// SYNCED | SYNC_FAILED` while the model's enum says `INITIATED | IN_PROGRESS | SUCCEEDED |
+    /// FAILED`: both spellings parse to the same status, stored in the model's spelling.
     pub enum SyncStatus {
         Queued = "QUEUED",
-        Initiated = "INITIATED",
-        InProgress = "IN_PROGRESS",
-        Succeeded = "SUCCEEDED",
-        Failed = "FAILED",
+        Initiated = "INITIATED" | "SYNC-INITIATED",
+        InProgress = "IN_PROGRESS" | "SYNCING",
+        Succeeded = "SUCCEEDED" | "SYNCED",
+        Failed = "FAILED" | "SYNC_FAILED",
     }
 }
 
@@ -313,6 +317,21 @@ mod tests {
         assert_eq!(new.health(), Health::Unknown);
         let json: PipelineState = serde_json::from_str("\"ROLLED_BACK\"").unwrap();
         assert_eq!(json, PipelineState::Unknown("ROLLED_BACK".into()));
+    }
+
+    #[test]
+    fn the_documented_alias_statuses_mean_the_model_statuses() {
+        for (alias, status) in [
+            ("SYNC-INITIATED", SyncStatus::Initiated),
+            ("SYNCING", SyncStatus::InProgress),
+            ("SYNCED", SyncStatus::Succeeded),
+            ("SYNC_FAILED", SyncStatus::Failed),
+        ] {
+            let parsed: SyncStatus = serde_json::from_str(&format!("\"{alias}\"")).unwrap();
+            assert_eq!(parsed, status, "{alias}");
+            // Stored and shown in the model's spelling, so history reads one way.
+            assert_ne!(parsed.as_str(), alias);
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ macro_rules! string_enum {
     (
         $(#[$meta:meta])*
         pub enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )+
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal $(| $alias:literal)*, )+
         }
     ) => {
         $(#[$meta])*
@@ -32,10 +32,11 @@ macro_rules! string_enum {
                 }
             }
 
-            /// Parses AWS's spelling; an unseen value becomes `Unknown`, never an error.
+            /// Parses AWS's spelling (or a documented alias of it); an unseen value becomes
+            /// `Unknown`, never an error.
             pub fn parse(value: &str) -> Self {
                 match value {
-                    $( $wire => $name::$variant, )+
+                    $( $wire $(| $alias)* => $name::$variant, )+
                     other => $name::Unknown(other.to_owned()),
                 }
             }

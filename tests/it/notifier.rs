@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use chrono::{TimeZone, Utc};
-use shared::ids::{CommitSha, EventId, ResourceId};
+use shared::ids::{EventId, ResourceId, Revision};
 use shared::notify::deliver::Notifier;
 use shared::notify::incident::IncidentConfig;
 use shared::notify::routing::Routing;
@@ -70,7 +70,7 @@ fn sync(id: &str, minutes: i64, status: SyncStatus, commit: &str) -> Observation
             provider: Some("GitHub".into()),
             stuck_since: None,
         },
-        commit: Some(CommitSha::new(commit).unwrap()),
+        commit: Some(Revision::new(commit).unwrap()),
         branch: Some("main".parse().unwrap()),
         repository: Some("acme/infra-repo".into()),
         account: Some("111122223333".into()),

@@ -6,11 +6,19 @@ use shared::events::EventFamily;
 use shared::ids::ResourceId;
 use shared::status::Health;
 use shared::store::{Appended, StateFilter, StateWrite};
-use shared::{RecordError, Recorder};
+use shared::{Outcome, RecordError, Recorded, Recorder};
 use syncwarden_tests::{fixture, recordable_samples, sample};
 
 fn resource(id: &str) -> ResourceId {
     id.parse().unwrap()
+}
+
+/// What an event that must be recorded wrote.
+fn recorded(result: Result<Outcome, RecordError>) -> Recorded {
+    match result {
+        Ok(Outcome::Recorded(recorded)) => recorded,
+        other => panic!("expected the event to be recorded, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -21,7 +29,8 @@ async fn every_sample_event_parses_and_is_recorded() {
     assert!(samples.len() >= 20, "events/ should hold every event type and status family");
     for (name, bytes) in &samples {
         let outcome = recorder.record(bytes).await.unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(outcome.history, Appended::New, "{name}");
+        let recorded = outcome.recorded().unwrap_or_else(|| panic!("{name}: {outcome:?}"));
+        assert_eq!(recorded.history, Appended::New, "{name}");
     }
 
     // The story the samples tell ends like this.
@@ -60,12 +69,12 @@ async fn the_same_event_delivered_twice_is_one_history_item_and_no_extra_state_w
     let recorder = Recorder::new(f.store.clone(), EventFamily::ALL);
     let event = sample("codeconnections/resource-sync-failed.json");
 
-    let first = recorder.record(&event).await.unwrap();
+    let first = recorded(recorder.record(&event).await);
     assert_eq!((first.history, first.state), (Appended::New, StateWrite::Written));
     assert_eq!(f.ops.writes(), 2, "one history item + one state item");
 
     f.ops.reset();
-    let again = recorder.record(&event).await.unwrap();
+    let again = recorded(recorder.record(&event).await);
     assert_eq!((again.history, again.state), (Appended::Duplicate, StateWrite::Unchanged));
     assert_eq!(f.ops.writes(), 1, "only the rejected conditional put; the state is not rewritten");
 
@@ -81,7 +90,7 @@ async fn a_late_event_is_history_but_never_moves_the_state_backwards() {
     f.ops.reset();
 
     let late =
-        recorder.record(&sample("codeconnections/resource-sync-in-progress.json")).await.unwrap();
+        recorded(recorder.record(&sample("codeconnections/resource-sync-in-progress.json")).await);
     assert_eq!((late.history, late.state), (Appended::New, StateWrite::Unchanged));
     assert_eq!(late.health, Some(Health::Failing));
     assert_eq!(f.ops.writes(), 1, "the history entry only");
@@ -134,7 +143,7 @@ async fn a_stack_event_for_a_stack_git_sync_never_named_is_not_recorded_and_cost
     let f = fixture("untracked").await;
     let recorder = Recorder::new(f.store.clone(), EventFamily::ALL);
     let event = sample("cloudformation/stack-update-complete.json");
-    let outcome = recorder.record(&event).await.unwrap();
+    let outcome = recorded(recorder.record(&event).await);
     assert_eq!((outcome.history, outcome.state), (Appended::Skipped, StateWrite::Untracked));
     assert_eq!(f.ops.writes(), 0);
     assert!(f.store.states(StateFilter::All).await.unwrap().is_empty());
@@ -145,7 +154,7 @@ async fn a_stack_event_for_a_stack_git_sync_never_named_is_not_recorded_and_cost
         .record(&sample("codeconnections/resource-sync-in-progress-network-core.json"))
         .await
         .unwrap();
-    let outcome = recorder.record(&event).await.unwrap();
+    let outcome = recorded(recorder.record(&event).await);
     assert_eq!((outcome.history, outcome.state), (Appended::New, StateWrite::Written));
 }
 
@@ -158,16 +167,14 @@ async fn malformed_events_get_precise_errors_and_write_nothing() {
         serde_json::from_slice(&sample("codeconnections/resource-sync-failed.json")).unwrap();
     no_status["detail"].as_object_mut().unwrap().remove("status");
     let cases: Vec<(Vec<u8>, String)> = vec![
-        (b"{".to_vec(), "not a valid EventBridge envelope".into()),
+        (b"{".to_vec(), "event is not valid JSON: EOF while parsing an object".into()),
+        (
+            sample("auto-resolve/manual-request.json"),
+            "not an EventBridge event: this looks like an object without `source`".into(),
+        ),
         (
             serde_json::to_vec(&no_status).unwrap(),
             format!("{}: detail.status: missing", no_status["id"].as_str().unwrap()),
-        ),
-        (
-            sample("codepipeline/pipeline-failed.json"),
-            "unsupported event: source `aws.codepipeline` with detail-type `CodePipeline Pipeline \
-             Execution State Change`"
-                .into(),
         ),
     ];
     for (bytes, expected) in cases {
@@ -268,4 +275,85 @@ proptest! {
             );
         });
     }
+}
+
+/// Every event in `tests/fixtures/published/` (AWS's documentation examples and the fixtures of
+/// AWS's Lambda event libraries, as published; see its SOURCES.md) gets the outcome
+/// `expected.json` names: recorded as the resource and status it carries, ignored, or rejected
+/// with an error that says why. Nothing but a recorded event writes.
+#[tokio::test]
+async fn every_published_event_gets_its_documented_outcome() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/published");
+    let expected: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".json") && name != "expected.json")
+        .collect();
+    assert!(files.len() >= 30, "the corpus holds {} events", files.len());
+    let mut listed: Vec<&String> = expected.keys().collect();
+    let mut present: Vec<&String> = files.iter().collect();
+    listed.sort();
+    present.sort();
+    assert_eq!(listed, present, "expected.json names every file of the corpus, and only those");
+
+    let f = fixture("published").await;
+    let recorder = Recorder::new(f.store.clone(), EventFamily::ALL);
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for (name, want) in &expected {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let outcome = want["outcome"].as_str().unwrap();
+        *counts.entry(outcome).or_default() += 1;
+        f.ops.reset();
+        match outcome {
+            "recorded" => {
+                let parsed = shared::events::parse_event(&bytes, EventFamily::ALL)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                let observation = parsed.observation().unwrap_or_else(|| panic!("{name} ignored"));
+                assert_eq!(observation.resource.to_string(), want["resource"], "{name}");
+                assert_eq!(observation.change.status(), want["status"], "{name}");
+                assert_eq!(
+                    observation.commit.as_ref().map(|c| c.as_str()),
+                    want["commit"].as_str(),
+                    "{name}: the revision is kept as sent"
+                );
+                let written = recorded(recorder.record(&bytes).await);
+                assert_eq!(written.resource, observation.resource, "{name}");
+            }
+            "ignored" => {
+                let result = recorder.record(&bytes).await;
+                assert!(matches!(result, Ok(Outcome::Ignored(_))), "{name}: {result:?}");
+                assert_eq!(f.ops.writes(), 0, "{name}");
+            }
+            "rejected" => {
+                let error = recorder.record(&bytes).await.unwrap_err();
+                let mentions = want["mentions"].as_str().unwrap();
+                assert!(
+                    error.to_string().contains(mentions),
+                    "{name}: `{error}` lacks `{mentions}`"
+                );
+                assert!(!error.is_retryable(), "{name}");
+                assert_eq!(f.ops.writes(), 0, "{name}");
+            }
+            other => panic!("{name}: unknown outcome {other}"),
+        }
+    }
+    assert!(counts.values().all(|n| *n > 0), "{counts:?}");
+}
+
+#[tokio::test]
+async fn an_event_of_another_function_is_ignored_and_writes_nothing() {
+    let f = fixture("other-function").await;
+    let recorder =
+        Recorder::new(f.store.clone(), &[EventFamily::GitSync, EventFamily::CloudFormationStack]);
+    let outcome = recorder.record(&sample("codepipeline/pipeline-failed.json")).await.unwrap();
+    let Outcome::Ignored(ignored) = outcome else { panic!("{outcome:?}") };
+    assert!(
+        ignored.reason.contains("aws.codepipeline execution state changes go to another function")
+    );
+    assert_eq!(f.ops.writes() + f.ops.count("GetItem"), 0);
+    // The function's answer says so.
+    let answer = serde_json::to_value(Outcome::Ignored(ignored)).unwrap();
+    assert_eq!(answer["outcome"], "ignored");
 }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Envelope, EventError, arn_segment, trim_text};
+use super::{Envelope, EventError, arn_segment, lenient, trim_text};
 use crate::ids::{ResourceId, StackName};
 use crate::observation::{Change, Observation};
 use crate::status::StackStatus;
@@ -18,6 +18,7 @@ pub(super) struct StackDetail {
 #[serde(rename_all = "kebab-case")]
 struct StatusDetails {
     status: Option<StackStatus>,
+    #[serde(default, deserialize_with = "lenient::text")]
     status_reason: Option<String>,
 }
 

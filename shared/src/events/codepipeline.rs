@@ -6,8 +6,8 @@
 
 use serde::Deserialize;
 
-use super::{Envelope, EventError, trim_text};
-use crate::ids::{Branch, CommitSha, ExecutionId, PipelineName, ResourceId};
+use super::{Envelope, EventError, lenient, trim_text};
+use crate::ids::{Branch, ExecutionId, PipelineName, ResourceId, Revision};
 use crate::observation::{Change, Observation};
 use crate::status::PipelineState;
 
@@ -46,26 +46,37 @@ pub(super) struct ExecutionDetail {
 
 #[derive(Debug, Deserialize)]
 struct ActionType {
+    #[serde(default, deserialize_with = "lenient::text")]
     provider: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 struct ExecutionResult {
+    #[serde(default, deserialize_with = "lenient::text")]
     external_execution_url: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     external_execution_summary: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     error_code: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 struct ExecutionTrigger {
+    #[serde(default, deserialize_with = "lenient::text")]
     trigger_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     full_repository_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     commit_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     commit_message: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     branch_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     author_email: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     author_display_name: Option<String>,
 }
 
@@ -139,9 +150,10 @@ pub(super) fn execution(
     };
     let mut observation = envelope.observe(ResourceId::Pipeline(pipeline), change);
     if let Some(trigger) = detail.execution_trigger {
-        // A Git trigger names the commit; a malformed one is dropped rather than failing the
-        // event, since the execution itself is what we record.
-        observation.commit = trigger.commit_id.and_then(|sha| CommitSha::new(sha).ok());
+        // A trigger names the revision (a Git commit, a CodeCommit id, an S3 version), kept as
+        // sent; one no revision can be is dropped rather than failing the event, since the
+        // execution itself is what we record.
+        observation.commit = trigger.commit_id.and_then(|sha| Revision::new(sha).ok());
         observation.branch = trigger.branch_name.and_then(|b| Branch::new(b).ok());
         observation.repository = trigger.full_repository_name;
     }

@@ -2,23 +2,30 @@
 
 use serde::Deserialize;
 
-use super::{Envelope, EventError, arn_segment};
-use crate::ids::{Branch, CommitSha, RepositoryLinkId, ResourceId, StackName};
+use super::{Envelope, EventError, arn_segment, lenient};
+use crate::ids::{Branch, RepositoryLinkId, ResourceId, Revision, StackName};
 use crate::observation::{Change, Observation};
 use crate::status::SyncStatus;
 
 /// Detail of both sync status events; the repository event adds the link fields.
+///
+/// The fields that name the resource and its status are read strictly; the rest never fail
+/// the event.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct SyncDetail {
     status: Option<SyncStatus>,
     // The field schema says `previousSync`, AWS's own examples send `previousStatus`.
-    #[serde(alias = "previousSync")]
-    previous_status: Option<SyncStatus>,
+    #[serde(default, alias = "previousSync", deserialize_with = "lenient::text")]
+    previous_status: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     commit: Option<String>,
     branch: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     repository_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     owner_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
     provider_type: Option<String>,
     sync_target: Option<String>,
     repository_link_id: Option<String>,
@@ -39,12 +46,9 @@ fn complete(
     detail: SyncDetail,
 ) -> Result<Observation, EventError> {
     let status = detail.status.ok_or_else(|| envelope.error("detail.status", "missing"))?;
-    let commit = match detail.commit.as_deref() {
-        Some(sha) if !sha.is_empty() => {
-            Some(CommitSha::new(sha).map_err(|e| envelope.invalid("detail.commit", e))?)
-        }
-        _ => None,
-    };
+    // Kept as sent: AWS's own examples say `sample-commit-id`, and a SHA-256 repository sends
+    // 64 hex digits. Only text no revision can be (control characters) is dropped.
+    let commit = detail.commit.and_then(|revision| Revision::new(revision).ok());
     let branch = required(envelope, &detail.branch, "detail.branch")?;
     let branch = Branch::new(branch).map_err(|e| envelope.invalid("detail.branch", e))?;
     let repository = match (detail.owner_id, detail.repository_name) {
@@ -53,7 +57,7 @@ fn complete(
     };
     let change = Change::GitSync {
         status,
-        previous: detail.previous_status,
+        previous: detail.previous_status.as_deref().map(SyncStatus::parse),
         provider: detail.provider_type,
         stuck_since: None,
     };

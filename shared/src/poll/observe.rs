@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::ids::{BlockerId, Branch, CommitSha, EventId, ExecutionId, RepositoryLinkId, StackName};
+use crate::ids::{BlockerId, Branch, EventId, ExecutionId, RepositoryLinkId, Revision, StackName};
 use crate::ids::{ConnectionId, PipelineName, ResourceId};
 use crate::observation::{BlockerContext, Change, Observation, ObservedBy};
 use crate::reconcile::ResourceState;
@@ -135,7 +135,7 @@ pub fn stack_sync(
         stuck_since: stuck.then_some(sync.started_at),
     };
     let mut observation = polled(ResourceId::Stack(sync.stack.clone()), at, event_id, change);
-    observation.commit = sync.target_sha.as_deref().and_then(|s| CommitSha::new(s).ok());
+    observation.commit = sync.target_sha.as_deref().and_then(|s| Revision::new(s).ok());
     observation.branch = sync.branch.as_deref().and_then(|b| Branch::new(b).ok());
     observation.repository = sync.repository.clone();
     Ok(observation)
@@ -208,7 +208,7 @@ pub fn pipeline_run(run: &PipelineRun) -> Result<Observation, ObserveError> {
     };
     let mut observation =
         polled(ResourceId::Pipeline(run.pipeline.clone()), run.last_update_at, event_id, change);
-    observation.commit = run.revision.as_deref().and_then(|s| CommitSha::new(s).ok());
+    observation.commit = run.revision.as_deref().and_then(|s| Revision::new(s).ok());
     Ok(observation)
 }
 

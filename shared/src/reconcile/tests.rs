@@ -180,11 +180,11 @@ proptest! {
 
 #[test]
 fn a_pipeline_failure_names_the_commit_its_start_carried_in_either_order() {
-    use crate::ids::{CommitSha, ExecutionId, PipelineName};
+    use crate::ids::{ExecutionId, PipelineName, Revision};
     use crate::status::PipelineState;
     let pipeline = |id: &str, seconds, state, execution: &str, commit: Option<&str>| Observation {
         resource: ResourceId::Pipeline(PipelineName::new("release").unwrap()),
-        commit: commit.map(|c| CommitSha::new(c).unwrap()),
+        commit: commit.map(|c| Revision::new(c).unwrap()),
         ..obs(
             id,
             seconds,
@@ -203,7 +203,7 @@ fn a_pipeline_failure_names_the_commit_its_start_carried_in_either_order() {
     for order in [[&started, &failed], [&failed, &started]] {
         let state = fold(&order.map(Clone::clone)).unwrap();
         assert_eq!(state.health, Health::Failing);
-        assert_eq!(state.commit().map(CommitSha::as_str), Some("4b8d2f61"));
+        assert_eq!(state.commit().map(Revision::as_str), Some("4b8d2f61"));
     }
     // A different execution's commit is not borrowed.
     let other = pipeline("c", 120, PipelineState::Failed, "e-2", None);

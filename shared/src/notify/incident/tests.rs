@@ -2,7 +2,7 @@ use chrono::TimeZone;
 use proptest::prelude::*;
 
 use super::*;
-use crate::ids::{CommitSha, EventId, StackName};
+use crate::ids::{EventId, Revision, StackName};
 use crate::observation::ObservedBy;
 use crate::reconcile::{Reconciled, reconcile};
 
@@ -22,7 +22,7 @@ fn sync(id: &str, minutes: i64, status: SyncStatus, commit: &str) -> Observation
             provider: Some("GitHub".into()),
             stuck_since: None,
         },
-        commit: Some(CommitSha::new(commit).unwrap()),
+        commit: Some(Revision::new(commit).unwrap()),
         branch: None,
         repository: Some("acme/infra-repo".into()),
         account: Some("111122223333".into()),
