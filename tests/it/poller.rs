@@ -190,6 +190,7 @@ async fn heavy_throttling_and_server_errors_still_cover_every_resource() {
         throttle_rate: 0.3,
         error_rate: 0.05,
         seed: Some(7),
+        ..Faults::default()
     });
     let f = fixture("poll-faults").await;
     let report = poll(&poller(&emulator, &f, config())).await;

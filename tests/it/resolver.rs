@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 use chrono::Duration;
-use shared::observation::Change;
+use shared::observation::{Change, Facet};
+use shared::poll::control_plane::Resolution;
 use shared::resolve::{
     ActionOutcome, Decision, Mode, PolicyConfig, ResolveRequest, Resolver, Stacks,
 };
+use shared::status::BlockerStatus;
 use syncwarden_emulator::{Emulator, Scenario};
 use syncwarden_tests::{Fixture, cloudformation, control_plane, fixture};
 
@@ -89,6 +91,47 @@ async fn a_blocker_on_a_healthy_stack_with_a_newer_commit_is_resolved_in_enforce
 }
 
 #[tokio::test]
+async fn after_a_resolve_the_state_shows_the_blocker_resolved_at_once() {
+    let emulator = Emulator::start(demo_scenario()).await.unwrap();
+    let f = fixture("resolve-records-blocker").await;
+    let report = resolver(&emulator, &f, policy(Mode::Enforce, 30)).handle(&event()).await.unwrap();
+    assert_eq!(report.outcome, ActionOutcome::Resolved);
+    let in_emulator = emulator.scenario().stacks["payments-api"].blockers[0].clone();
+
+    // The blocker facet holds what UpdateSyncBlocker answered, before any poll.
+    let stack = "stack/payments-api".parse().unwrap();
+    let state = f.store.state(&stack).await.unwrap().unwrap();
+    let facet = &state.facets[&Facet::Blocker(BLOCKER.parse().unwrap())];
+    let Change::Blocker { status, resolved_reason, resolved_at, .. } = &facet.change else {
+        panic!("{facet:?}")
+    };
+    assert_eq!(*status, BlockerStatus::Resolved);
+    assert_eq!(resolved_reason, &in_emulator.resolved_reason);
+    assert!(resolved_reason.as_deref().unwrap().starts_with("syncwarden auto-resolve"));
+    assert_eq!(
+        resolved_at.map(|t| t.timestamp_millis()),
+        in_emulator.resolved_at.map(|t| t.timestamp_millis())
+    );
+    assert_eq!(facet.at, resolved_at.unwrap(), "dated when it was resolved");
+
+    // The history tells it after the decision, newest first.
+    let history = f.store.history(&stack, 10).await.unwrap();
+    let labels: Vec<String> = history.iter().map(|e| e.observation.change.label()).collect();
+    assert_eq!(
+        labels,
+        [
+            format!("blocker {BLOCKER} RESOLVED"),
+            format!("auto-resolve resolve blocker {BLOCKER} (enforce: resolved)"),
+        ]
+    );
+    // Recorded under the poll's own id for it, so the next poll finds it already there.
+    assert_eq!(
+        history[0].observation.event_id.as_str(),
+        format!("poll-blocker-{BLOCKER}-RESOLVED")
+    );
+}
+
+#[tokio::test]
 async fn in_dry_run_the_decision_is_only_recorded() {
     let emulator = Emulator::start(demo_scenario()).await.unwrap();
     let f = fixture("resolve-dry-run").await;
@@ -145,7 +188,16 @@ async fn repeated_failures_hit_the_daily_cap_and_escalate() {
         matches!(&report.decision, Some(Decision::Escalate { rule, .. }) if rule == "daily-cap"),
         "{report:?}"
     );
-    assert_eq!(emulator.calls()["UpdateSyncBlocker"], 3, "no fourth attempt");
+    // The cap counts attempts (the audited decisions), not HTTP requests: the model makes
+    // RetryLatestCommitFailed a 503, which the SDK retries inside each attempt.
+    let failed = format!(
+        "auto-resolve resolve blocker {BLOCKER} (enforce: failed: RetryLatestCommitFailedException)"
+    );
+    let recorded = decisions(&f).await;
+    assert_eq!(recorded.iter().filter(|d| **d == failed).count(), 3, "{recorded:?}");
+    assert_eq!(recorded.len(), 4, "three attempts and the escalation: {recorded:?}");
+    let max_attempts = u64::from(syncwarden_tests::fast_retries().max_attempts());
+    assert_eq!(emulator.calls()["UpdateSyncBlocker"], 3 * max_attempts, "no fourth attempt");
     let state = f.store.state(&"stack/payments-api".parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(state.health, shared::status::Health::Failing, "an escalation needs a person");
 }
@@ -155,9 +207,11 @@ async fn an_already_resolved_blocker_is_a_success() {
     let emulator = Emulator::start(demo_scenario()).await.unwrap();
     let control = control_plane(&emulator.url());
     let stack = "payments-api".parse().unwrap();
-    assert!(control.resolve_blocker(&stack, BLOCKER, "by hand").await.unwrap());
-    assert!(
-        !control.resolve_blocker(&stack, BLOCKER, "again").await.unwrap(),
+    let first = control.resolve_blocker(&stack, BLOCKER, "by hand").await.unwrap();
+    assert!(matches!(first, Resolution::Resolved(Some(_))), "{first:?}");
+    assert_eq!(
+        control.resolve_blocker(&stack, BLOCKER, "again").await.unwrap(),
+        Resolution::AlreadyResolved,
         "gone = already resolved"
     );
 }

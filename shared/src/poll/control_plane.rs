@@ -55,6 +55,33 @@ impl ApiError {
     }
 }
 
+/// What `UpdateSyncBlocker` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// Resolved now; the blocker as the answer describes it (the model requires it, but an
+    /// answer without it is still a success: the next poll reads the blocker).
+    Resolved(Option<Blocker>),
+    /// The blocker no longer exists: someone else resolved it.
+    AlreadyResolved,
+}
+
+/// A blocker as `GetSyncBlockerSummary` and `UpdateSyncBlocker` both describe it.
+fn blocker(b: &aws_sdk_codeconnections::types::SyncBlocker) -> Blocker {
+    Blocker {
+        id: b.id().to_owned(),
+        status: BlockerStatus::parse(b.status().as_str()),
+        reason: Some(b.created_reason().to_owned()).filter(|r| !r.is_empty()),
+        contexts: b
+            .contexts()
+            .iter()
+            .map(|c| BlockerContext { key: c.key().to_owned(), value: c.value().to_owned() })
+            .collect(),
+        created_at: time(b.created_at()),
+        resolved_reason: b.resolved_reason().map(str::to_owned),
+        resolved_at: b.resolved_at().map(time),
+    }
+}
+
 fn time(value: &aws_smithy_types::DateTime) -> DateTime<Utc> {
     DateTime::from_timestamp(value.secs(), value.subsec_nanos()).unwrap_or_default()
 }
@@ -195,26 +222,7 @@ impl ControlPlane {
         let Some(summary) = output.sync_blocker_summary() else {
             return Ok(Vec::new());
         };
-        Ok(summary
-            .latest_blockers()
-            .iter()
-            .map(|b| Blocker {
-                id: b.id().to_owned(),
-                status: BlockerStatus::parse(b.status().as_str()),
-                reason: Some(b.created_reason().to_owned()).filter(|r| !r.is_empty()),
-                contexts: b
-                    .contexts()
-                    .iter()
-                    .map(|c| BlockerContext {
-                        key: c.key().to_owned(),
-                        value: c.value().to_owned(),
-                    })
-                    .collect(),
-                created_at: time(b.created_at()),
-                resolved_reason: b.resolved_reason().map(str::to_owned),
-                resolved_at: b.resolved_at().map(time),
-            })
-            .collect())
+        Ok(summary.latest_blockers().iter().map(blocker).collect())
     }
 
     /// A repository branch's latest sync; `None` when it has never synced.
@@ -322,14 +330,19 @@ impl ControlPlane {
         }))
     }
 
-    /// Resolves a blocker (`UpdateSyncBlocker`), which retries the latest commit. A blocker
-    /// that no longer exists (already resolved) is `Ok(false)`.
+    /// Resolves a blocker (`UpdateSyncBlocker`), which retries the latest commit, and returns
+    /// the blocker as the answer describes it (RESOLVED, with the reason and time), so the
+    /// caller can record it without waiting for the next poll. A blocker that no longer exists
+    /// (already resolved) is [`Resolution::AlreadyResolved`].
+    ///
+    /// The service models `RetryLatestCommitFailedException` and `InternalServerException` as
+    /// 503, so the SDK retries them within this one call (up to its max attempts).
     pub async fn resolve_blocker(
         &self,
         stack: &StackName,
         id: &str,
         reason: &str,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<Resolution, ApiError> {
         let result = self
             .connections
             .update_sync_blocker()
@@ -340,12 +353,12 @@ impl ControlPlane {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
+            Ok(output) => Ok(Resolution::Resolved(output.sync_blocker().map(blocker))),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_sync_blocker_does_not_exist_exception()) =>
             {
-                Ok(false)
+                Ok(Resolution::AlreadyResolved)
             }
             Err(e) => Err(ApiError::new("UpdateSyncBlocker", format!("{stack}/{id}"), e)),
         }

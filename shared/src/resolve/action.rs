@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::policy::{BlockerFacts, Decision, Facts, Mode, PolicyConfig, decide};
 use crate::ids::{BlockerId, EventId, ResourceId, StackName};
 use crate::observation::{Change, Observation, ObservedBy};
+use crate::poll::control_plane::Resolution;
+use crate::poll::observe::{self, Blocker};
 use crate::poll::{ApiError, BlockerDetected, ControlPlane};
 use crate::status::{BlockerStatus, StackStatus, SyncStatus};
 use crate::store::{HistoryStore, StoreError};
@@ -216,15 +218,18 @@ impl Resolver {
                 });
             }
         };
-        let outcome = match (&decision, self.config.mode, request.dry_run) {
+        let (outcome, resolved) = match (&decision, self.config.mode, request.dry_run) {
             (Decision::Resolve { .. }, Mode::Enforce, false) => {
                 self.act(request, &blocker, &decision, now).await?
             }
-            (Decision::Resolve { .. }, _, _) => ActionOutcome::DryRun,
-            _ => ActionOutcome::NotActed,
+            (Decision::Resolve { .. }, _, _) => (ActionOutcome::DryRun, None),
+            _ => (ActionOutcome::NotActed, None),
         };
         if outcome != ActionOutcome::Busy {
             self.audit(request, &blocker, &decision, &outcome, now).await?;
+        }
+        if let Some(resolved) = resolved {
+            self.record_resolved(&request.stack, &resolved).await;
         }
         Ok(ResolveReport {
             stack: request.stack.to_string(),
@@ -292,16 +297,19 @@ impl Resolver {
     }
 
     /// Resolves under the blocker's lock, so two invocations never both call UpdateSyncBlocker.
+    /// One call is one attempt, whatever the SDK retried inside it (a 503 is retried there):
+    /// the daily cap counts the audited attempts, not HTTP requests. Also returns the blocker
+    /// as the service's answer describes it, when it was resolved now.
     async fn act(
         &self,
         request: &ResolveRequest,
         blocker: &BlockerFacts,
         decision: &Decision,
         now: DateTime<Utc>,
-    ) -> Result<ActionOutcome, ResolveError> {
+    ) -> Result<(ActionOutcome, Option<Blocker>), ResolveError> {
         let lock = format!("blocker/{}/{}", request.stack, blocker.id);
         if !self.store.try_lock(&lock, Duration::minutes(5)).await? {
-            return Ok(ActionOutcome::Busy);
+            return Ok((ActionOutcome::Busy, None));
         }
         let reason = cut(
             &format!(
@@ -313,15 +321,40 @@ impl Resolver {
             ),
             RESOLVED_REASON_MAX,
         );
-        let outcome = match self.control.resolve_blocker(&request.stack, &blocker.id, &reason).await
+        let result = match self.control.resolve_blocker(&request.stack, &blocker.id, &reason).await
         {
-            Ok(true) => ActionOutcome::Resolved,
-            Ok(false) => ActionOutcome::AlreadyResolved,
-            // RetryLatestCommitFailed, throttling that outlasted retries: recorded, tried later.
-            Err(error) => ActionOutcome::Failed(error.code.unwrap_or(error.message)),
+            Ok(Resolution::Resolved(resolved)) => (ActionOutcome::Resolved, resolved),
+            Ok(Resolution::AlreadyResolved) => (ActionOutcome::AlreadyResolved, None),
+            // RetryLatestCommitFailed or throttling that outlasted the SDK's retries: recorded,
+            // a later attempt may succeed.
+            Err(error) => (ActionOutcome::Failed(error.code.unwrap_or(error.message)), None),
         };
         self.store.unlock(&lock).await?;
-        Ok(outcome)
+        Ok(result)
+    }
+
+    /// Records the resolved blocker as the poll would (same observation, same event id), so
+    /// `status` and the incident thread show RESOLVED now, and the next poll finds it already
+    /// recorded and writes nothing. A failure here is only logged: the blocker is resolved
+    /// either way, and the next poll records it; failing the invocation would make Lambda run
+    /// the whole action again for a blocker that is no longer active.
+    async fn record_resolved(&self, stack: &StackName, resolved: &Blocker) {
+        let recorded = match observe::blockers(stack, std::slice::from_ref(resolved)) {
+            Ok(observations) => {
+                let mut result = Ok(());
+                for observation in &observations {
+                    if let Err(e) = self.store.record(observation).await {
+                        result = Err(e.to_string());
+                    }
+                }
+                result
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(error) = recorded {
+            tracing::warn!(%stack, blocker = %resolved.id, %error,
+                "resolved, but not recorded; the next poll records it");
+        }
     }
 
     /// Records the decision as an entry of the stack's history (and its decision facet).
