@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use shared::notify::slack::{SlackClient, SlackError};
+use shared::notify::slack::{RETRY_AFTER_MAX, SlackClient, SlackError};
 use syncwarden_emulator::SlackServer;
 use syncwarden_emulator::slack::{SlackCall, SlackFailure};
 
@@ -12,7 +12,7 @@ const CHANNEL: &str = "C0INCIDENTS";
 
 async fn server() -> (SlackServer, SlackClient) {
     let server = SlackServer::start().await.expect("slack emulator starts");
-    let client = SlackClient::new(server.api_base());
+    let client = SlackClient::new(server.api_base()).expect("a loopback API base is allowed");
     (server, client)
 }
 
@@ -135,7 +135,7 @@ async fn a_failed_post_message_is_retried_without_posting_twice() {
     let (slack, client) = server().await;
     slack.fail_next(1, SlackFailure::ServerError);
     let ts = client
-        .post_message(slack.token(), CHANNEL, &payload("red"), None, in_secs(10))
+        .post_message(&slack.token(), CHANNEL, &payload("red"), None, in_secs(10))
         .await
         .unwrap();
     assert_eq!(slack.messages().len(), 1);
@@ -147,7 +147,7 @@ async fn a_web_api_ratelimited_answer_counts_as_a_429() {
     let (slack, client) = server().await;
     slack.fail_next(1, SlackFailure::ApiRateLimited { retry_after_secs: 1 });
     let started = Instant::now();
-    client.post_message(slack.token(), CHANNEL, &payload("red"), None, in_secs(10)).await.unwrap();
+    client.post_message(&slack.token(), CHANNEL, &payload("red"), None, in_secs(10)).await.unwrap();
     assert!(started.elapsed() >= Duration::from_secs(1), "took {:?}", started.elapsed());
     assert_eq!((slack.messages().len(), slack.calls()), (1, 2));
 }
@@ -172,7 +172,7 @@ async fn an_invalid_token_is_rejected_for_good() {
 async fn updating_an_unknown_message_is_rejected() {
     let (slack, client) = server().await;
     let error = client
-        .update_message(slack.token(), CHANNEL, "1.000100", &payload("green"), in_secs(5))
+        .update_message(&slack.token(), CHANNEL, "1.000100", &payload("green"), in_secs(5))
         .await
         .unwrap_err();
     assert!(
@@ -191,4 +191,73 @@ async fn an_unreachable_slack_is_a_retryable_error_without_the_url() {
     let error = client.post_webhook(&url, &payload("hello"), in_secs(5)).await.unwrap_err();
     assert!(error.is_retryable(), "{error:?}");
     assert!(!error.to_string().contains("XXXXXXXX"), "the webhook URL never shows: {error}");
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed() {
+    let (slack, client) = server().await;
+    slack.fail_next(1, SlackFailure::Redirect);
+    let error =
+        client.post_webhook(&slack.webhook_url(), &payload("hello"), in_secs(5)).await.unwrap_err();
+    assert!(matches!(error, SlackError::Rejected { status: 302, .. }), "{error:?}");
+    assert!(!error.is_retryable());
+    assert_eq!(slack.calls(), 1, "the redirect target was never asked");
+    assert!(slack.messages().is_empty());
+}
+
+#[tokio::test]
+async fn plain_http_to_a_host_that_is_not_loopback_is_never_sent() {
+    let (slack, client) = server().await;
+    // 0.0.0.0 reaches this machine on Linux but is not a loopback address: if the check were
+    // missing, the local server would count the request (nothing can leave the machine).
+    let url = slack.webhook_url().replace("127.0.0.1", "0.0.0.0");
+    let error = client.post_webhook(&url, &payload("hello"), in_secs(5)).await.unwrap_err();
+    assert!(matches!(error, SlackError::RefusedUrl(_)), "{error:?}");
+    assert_eq!(slack.calls(), 0);
+    assert!(SlackClient::new(slack.api_base().replace("127.0.0.1", "0.0.0.0")).is_err());
+}
+
+#[tokio::test]
+async fn an_absurd_retry_after_is_capped_and_does_not_hold_the_call() {
+    let (slack, client) = server().await;
+    slack.fail_next(1, SlackFailure::RateLimited { retry_after_secs: u64::MAX });
+    let started = Instant::now();
+    let error =
+        client.post_webhook(&slack.webhook_url(), &payload("hello"), in_secs(5)).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+    assert!(error.is_retryable(), "{error:?}");
+    assert_eq!(error.retry_after(), Some(RETRY_AFTER_MAX));
+}
+
+#[tokio::test]
+async fn a_rotated_token_is_refused_as_revoked_and_the_new_one_works() {
+    let (slack, client) = server().await;
+    let old = slack.token();
+    let new = slack.rotate_token();
+    assert_ne!(old, new);
+    let error =
+        client.post_message(&old, CHANNEL, &payload("red"), None, in_secs(5)).await.unwrap_err();
+    assert!(
+        matches!(&error, SlackError::Rejected { error, .. } if error == "token_revoked"),
+        "{error:?}"
+    );
+    assert!(error.is_credential_refused());
+    client.post_message(&new, CHANNEL, &payload("red"), None, in_secs(5)).await.unwrap();
+    assert_eq!(slack.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn a_rotated_webhook_is_refused_with_403_and_the_new_one_works() {
+    let (slack, client) = server().await;
+    let old = slack.webhook_url();
+    let new = slack.rotate_webhook();
+    assert_eq!(new, slack.webhook_url());
+    let error = client.post_webhook(&old, &payload("hello"), in_secs(5)).await.unwrap_err();
+    assert!(
+        matches!(&error, SlackError::Rejected { status: 403, error } if error == "invalid_token"),
+        "{error:?}"
+    );
+    assert!(error.is_credential_refused());
+    client.post_webhook(&new, &payload("hello"), in_secs(5)).await.unwrap();
+    assert_eq!(slack.messages().len(), 1);
 }

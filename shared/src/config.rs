@@ -115,11 +115,15 @@ pub struct NotifierConfig {
 
 impl NotifierConfig {
     /// Reads `TABLE_NAME`, the routes, `FLAP_WINDOW_MINUTES` (30) and `SLACK_API_BASE`
-    /// (`https://slack.com/api`).
+    /// (`https://slack.com/api`; https, or http to loopback for local runs).
     ///
     /// The routes are `NOTIFY_ROUTES` (a routing document) when set; otherwise every channel
     /// that `SNS_TOPIC_ARN`, `SLACK_WEBHOOK_SECRET_ARN` and `SLACK_BOT_TOKEN_SECRET_ARN` (with
     /// `SLACK_CHANNEL`) configure gets every notice.
+    ///
+    /// When `NOTIFY_ALLOWED_SECRET_ARNS` or `NOTIFY_ALLOWED_TOPIC_ARNS` is set (the template
+    /// always sets both, to what the role is granted), every secret and topic the routes name
+    /// must be among them. Local runs, which have no IAM role, leave both unset.
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let table_name =
             env.required("TABLE_NAME", "the DynamoDB table that holds the sync history")?;
@@ -133,16 +137,35 @@ impl NotifierConfig {
                 value: "(routing JSON)".into(),
                 expected: e.to_string(),
             })?;
+        let secrets = env.raw("NOTIFY_ALLOWED_SECRET_ARNS");
+        let topics = env.raw("NOTIFY_ALLOWED_TOPIC_ARNS");
+        if secrets.is_some() || topics.is_some() {
+            let grants = crate::notify::routing::Grants::parse(
+                secrets.as_deref().unwrap_or_default(),
+                topics.as_deref().unwrap_or_default(),
+            );
+            routing.check_grants(&grants).map_err(|e| ConfigError::Invalid {
+                name: "NOTIFY_ROUTES",
+                value: "(routing JSON)".into(),
+                expected: e.to_string(),
+            })?;
+        }
         let flap = env.number("FLAP_WINDOW_MINUTES", 30, 0..=1440)?;
+        let slack_api_base = env
+            .raw("SLACK_API_BASE")
+            .unwrap_or_else(|| crate::notify::slack::DEFAULT_API_BASE.into());
+        crate::notify::slack::check_url(&slack_api_base).map_err(|e| ConfigError::Invalid {
+            name: "SLACK_API_BASE",
+            value: slack_api_base.clone(),
+            expected: e.to_string(),
+        })?;
         Ok(NotifierConfig {
             table_name,
             routing,
             incidents: crate::notify::incident::IncidentConfig {
                 flap_window: chrono::Duration::minutes(i64::from(flap)),
             },
-            slack_api_base: env
-                .raw("SLACK_API_BASE")
-                .unwrap_or_else(|| "https://slack.com/api".into()),
+            slack_api_base,
         })
     }
 }
@@ -257,6 +280,65 @@ mod tests {
             ("SLACK_BOT_TOKEN_SECRET_ARN", "arn:x"),
         ]));
         assert!(bot.unwrap_err().to_string().contains("SLACK_CHANNEL"));
+    }
+
+    const ROUTES: &str = r#"{"channels": {
+        "ops": {"type": "slack_webhook", "secret": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:hook-AbC123"},
+        "pager": {"type": "sns", "topic_arn": "arn:aws:sns:eu-west-1:111122223333:pager"}},
+        "default": ["ops", "pager"]}"#;
+
+    #[test]
+    fn deployed_routes_must_name_only_what_the_role_is_granted() {
+        // As the template deploys it with NotifyRouteTopicArns left empty: the pager topic is
+        // not granted, and startup says which parameter to set.
+        let error = NotifierConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("NOTIFY_ROUTES", ROUTES),
+            (
+                "NOTIFY_ALLOWED_SECRET_ARNS",
+                "arn:aws:secretsmanager:eu-west-1:111122223333:secret:hook-AbC123,,",
+            ),
+            ("NOTIFY_ALLOWED_TOPIC_ARNS", "arn:aws:sns:eu-west-1:111122223333:syncwarden,"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("NOTIFY_ROUTES"), "{error}");
+        assert!(error.contains("channel `pager`"), "{error}");
+        assert!(error.contains("NotifyRouteTopicArns"), "{error}");
+        assert!(!error.contains("channel `ops`"), "the granted secret passes: {error}");
+
+        // With the topic in NotifyRouteTopicArns the same routes start.
+        let granted = NotifierConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("NOTIFY_ROUTES", ROUTES),
+            (
+                "NOTIFY_ALLOWED_SECRET_ARNS",
+                "arn:aws:secretsmanager:eu-west-1:111122223333:secret:hook-AbC123",
+            ),
+            (
+                "NOTIFY_ALLOWED_TOPIC_ARNS",
+                "arn:aws:sns:eu-west-1:111122223333:syncwarden,arn:aws:sns:eu-west-1:111122223333:pager",
+            ),
+        ]));
+        assert!(granted.is_ok(), "{granted:?}");
+
+        // Local runs set neither variable: nothing to check against.
+        let local =
+            NotifierConfig::from_env(&env(&[("TABLE_NAME", "t"), ("NOTIFY_ROUTES", ROUTES)]));
+        assert!(local.is_ok(), "{local:?}");
+    }
+
+    #[test]
+    fn the_slack_api_base_must_be_https_or_loopback() {
+        const TOPIC: (&str, &str) =
+            ("SNS_TOPIC_ARN", "arn:aws:sns:eu-west-1:111122223333:syncwarden");
+        let https = &[("TABLE_NAME", "t"), TOPIC, ("SLACK_API_BASE", "https://slack.com/api")];
+        assert!(NotifierConfig::from_env(&env(https)).is_ok());
+        let loopback = &[("TABLE_NAME", "t"), TOPIC, ("SLACK_API_BASE", "http://127.0.0.1:4/api")];
+        assert!(NotifierConfig::from_env(&env(loopback)).is_ok());
+        let plain = &[("TABLE_NAME", "t"), TOPIC, ("SLACK_API_BASE", "http://slack.example/api")];
+        let error = NotifierConfig::from_env(&env(plain)).unwrap_err().to_string();
+        assert!(error.contains("SLACK_API_BASE") && error.contains("https"), "{error}");
     }
 
     #[test]

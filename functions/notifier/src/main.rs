@@ -20,12 +20,13 @@ use shared::{HistoryStore, aws};
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_lambda();
     let config = NotifierConfig::from_env(&Env::process())?;
-    // Built once per container; secrets are read on first use and kept.
+    // Built once per container. Secrets are read on first use and again after their TTL, or
+    // at once when Slack refuses a rotated one.
     let sdk = aws::load().await;
     let store = HistoryStore::new(aws::dynamodb(&sdk), config.table_name, Default::default());
     let secrets = SecretCache::new(aws::secretsmanager(&sdk));
     let sns = SnsPublisher::new(aws::sns(&sdk));
-    let slack = SlackClient::new(config.slack_api_base);
+    let slack = SlackClient::new(config.slack_api_base)?;
     let notifier = Notifier::new(store, config.routing, secrets, slack, sns, config.incidents);
     let notifier = &notifier;
     lambda_runtime::run(service_fn(

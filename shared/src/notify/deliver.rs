@@ -6,6 +6,7 @@
 //! its message, so a failed send leaves the whole change for redelivery, where the ledger skips
 //! what already went out. A notification failure never touches the history.
 
+use std::future::Future;
 use std::time::Instant;
 
 use chrono::Duration;
@@ -13,7 +14,7 @@ use chrono::Duration;
 use super::incident::{self, Incident, IncidentConfig};
 use super::notice::{Notice, NoticeKind};
 use super::routing::{Channel, Routing};
-use super::secrets::SecretCache;
+use super::secrets::{Secret, SecretCache};
 use super::slack::{self, SlackClient, SlackError};
 use super::sns::{self, SnsPublisher};
 use crate::poll::ApiError;
@@ -155,61 +156,67 @@ impl Notifier {
         incident: &mut Incident,
         deadline: Instant,
     ) -> Result<Option<String>, NotifyError> {
-        let slack_error = |source| NotifyError::Slack { channel: name.to_owned(), source };
         let aws_error = |source| NotifyError::Aws { channel: name.to_owned(), source };
+        let slack = &self.slack;
         match channel {
             Channel::SlackWebhook { secret } => {
-                let url = self.secrets.get(secret).await.map_err(aws_error)?;
-                let payload = slack::message(notice);
-                self.slack
-                    .post_webhook(url.expose(), &payload, deadline)
-                    .await
-                    .map_err(slack_error)?;
+                let payload = &slack::message(notice);
+                self.with_secret(name, secret, |url| async move {
+                    slack.post_webhook(url.expose(), payload, deadline).await
+                })
+                .await?;
                 Ok(None)
             }
             Channel::SlackBot { secret, channel: slack_channel } => {
-                let token = self.secrets.get(secret).await.map_err(aws_error)?;
                 let open = notice.kind != NoticeKind::Resolved;
+                let root_payload = &slack::root(notice, open);
                 match incident.slack_threads.get(name).cloned() {
                     // The incident's first message is its root; everything after is a reply
                     // in its thread, and the root is edited to show the current state.
                     None => {
                         let ts = self
-                            .slack
-                            .post_message(
-                                token.expose(),
-                                slack_channel,
-                                &slack::root(notice, open),
-                                None,
-                                deadline,
-                            )
-                            .await
-                            .map_err(slack_error)?;
+                            .with_secret(name, secret, |token| async move {
+                                slack
+                                    .post_message(
+                                        token.expose(),
+                                        slack_channel,
+                                        root_payload,
+                                        None,
+                                        deadline,
+                                    )
+                                    .await
+                            })
+                            .await?;
                         incident.slack_threads.insert(name.to_owned(), ts.clone());
                         Ok(Some(ts))
                     }
                     Some(root) => {
-                        let reply = slack::message(notice);
-                        self.slack
-                            .post_message(
-                                token.expose(),
-                                slack_channel,
-                                &reply,
-                                Some(&root),
-                                deadline,
-                            )
-                            .await
-                            .map_err(slack_error)?;
-                        self.slack
-                            .update_message(
-                                token.expose(),
-                                slack_channel,
-                                &root,
-                                &slack::root(notice, open),
-                                deadline,
-                            )
-                            .await
-                            .map_err(slack_error)?;
+                        let reply = &slack::message(notice);
+                        let root = root.as_str();
+                        self.with_secret(name, secret, |token| async move {
+                            slack
+                                .post_message(
+                                    token.expose(),
+                                    slack_channel,
+                                    reply,
+                                    Some(root),
+                                    deadline,
+                                )
+                                .await
+                        })
+                        .await?;
+                        self.with_secret(name, secret, |token| async move {
+                            slack
+                                .update_message(
+                                    token.expose(),
+                                    slack_channel,
+                                    root,
+                                    root_payload,
+                                    deadline,
+                                )
+                                .await
+                        })
+                        .await?;
                         Ok(None)
                     }
                 }
@@ -218,6 +225,37 @@ impl Notifier {
                 self.sns.publish(topic_arn, &sns::render(notice)).await.map_err(aws_error)?;
                 Ok(None)
             }
+        }
+    }
+
+    /// Makes a Slack `call` with the secret `id` (webhook URL or bot token). When Slack refuses
+    /// the credential, the cached value is dropped and the secret read again; if it now holds
+    /// a different value (it was rotated), the call is made once more with that. A refusal
+    /// means nothing was posted, so the second call cannot post twice.
+    async fn with_secret<T, F, Fut>(&self, name: &str, id: &str, call: F) -> Result<T, NotifyError>
+    where
+        F: Fn(Secret) -> Fut,
+        Fut: Future<Output = Result<T, SlackError>>,
+    {
+        let slack_error = |source| NotifyError::Slack { channel: name.to_owned(), source };
+        let aws_error = |source| NotifyError::Aws { channel: name.to_owned(), source };
+        let secret = self.secrets.get(id).await.map_err(aws_error)?;
+        match call(secret.clone()).await {
+            Err(refused) if refused.is_credential_refused() => {
+                self.secrets.evict(id).await;
+                let current = self.secrets.get(id).await.map_err(aws_error)?;
+                if current == secret {
+                    // Not rotated: the credential itself is bad, and saying so is all we can do.
+                    return Err(slack_error(refused));
+                }
+                tracing::info!(
+                    channel = name,
+                    error = %refused,
+                    "Slack refused the cached credential; the secret was rotated, trying its current value"
+                );
+                call(current).await.map_err(slack_error)
+            }
+            result => result.map_err(slack_error),
         }
     }
 }

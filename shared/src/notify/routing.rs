@@ -72,6 +72,67 @@ pub enum RoutingError {
     BadGlob { route: String, pattern: String, message: String },
     #[error("routing configuration has no route and no default: nothing would ever be sent")]
     Empty,
+    #[error("the notifier's role cannot use what the routes name: {}", list(.0))]
+    NotGranted(Vec<Ungranted>),
+}
+
+/// A channel naming a secret or topic the notifier's role may not use, and the template
+/// parameter that grants it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Ungranted {
+    #[error(
+        "channel `{channel}` reads the secret {secret}, which the role may not read: add the \
+         secret's complete ARN to the template parameter NotifyRouteSecretArns and name it by \
+         that ARN here"
+    )]
+    Secret { channel: String, secret: String },
+    #[error(
+        "channel `{channel}` publishes to the topic {topic}, which the role may not publish to: \
+         add it to the template parameter NotifyRouteTopicArns"
+    )]
+    Topic { channel: String, topic: String },
+}
+
+fn list(problems: &[Ungranted]) -> String {
+    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+/// What the notifier's role may use, as the template grants it (`NOTIFY_ALLOWED_SECRET_ARNS`,
+/// `NOTIFY_ALLOWED_TOPIC_ARNS`): the secrets it may read and the topics it may publish to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    secrets: BTreeSet<String>,
+    topics: BTreeSet<String>,
+}
+
+impl Grants {
+    /// From two comma-separated lists of ARNs; blank entries (parameters left empty) are
+    /// ignored.
+    pub fn parse(secrets: &str, topics: &str) -> Self {
+        let set = |list: &str| {
+            list.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect()
+        };
+        Grants { secrets: set(secrets), topics: set(topics) }
+    }
+
+    /// Whether the role may read the secret a route names. IAM matches a secret's complete ARN
+    /// (which ends in `-` and six random characters); a route may name it by that ARN or by
+    /// the ARN without the suffix, which `GetSecretValue` also accepts.
+    pub fn allows_secret(&self, id: &str) -> bool {
+        self.secrets.iter().any(|granted| {
+            granted == id
+                || granted.strip_prefix(id).is_some_and(|rest| {
+                    rest.len() == 7
+                        && rest.starts_with('-')
+                        && rest[1..].chars().all(|c| c.is_ascii_alphanumeric())
+                })
+        })
+    }
+
+    /// Whether the role may publish to `topic`.
+    pub fn allows_topic(&self, topic: &str) -> bool {
+        self.topics.contains(topic)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -183,6 +244,27 @@ impl Routing {
     /// Every channel, by name.
     pub fn all_channels(&self) -> impl Iterator<Item = (&str, &Channel)> {
         self.channels.iter().map(|(n, c)| (n.as_str(), c))
+    }
+
+    /// Checks that the role may use every secret and topic the channels name, so a route the
+    /// deployment does not grant fails at startup, naming the parameter to set, instead of
+    /// every notice to it failing with AccessDenied and ending in the dead-letter queue.
+    pub fn check_grants(&self, grants: &Grants) -> Result<(), RoutingError> {
+        let problems: Vec<Ungranted> = self
+            .all_channels()
+            .filter_map(|(name, channel)| match channel {
+                Channel::SlackWebhook { secret } | Channel::SlackBot { secret, .. }
+                    if !grants.allows_secret(secret) =>
+                {
+                    Some(Ungranted::Secret { channel: name.to_owned(), secret: secret.clone() })
+                }
+                Channel::Sns { topic_arn } if !grants.allows_topic(topic_arn) => {
+                    Some(Ungranted::Topic { channel: name.to_owned(), topic: topic_arn.clone() })
+                }
+                _ => None,
+            })
+            .collect();
+        if problems.is_empty() { Ok(()) } else { Err(RoutingError::NotGranted(problems)) }
     }
 }
 

@@ -3,6 +3,9 @@
 //! deadline.
 //!
 //! Webhook URLs and bot tokens are secrets: nothing here logs them or puts them in an error.
+//! The client goes only where it is told: it follows no redirect (a 3xx is a refusal, so a
+//! token or payload is never replayed to another host) and sends only over https (http is
+//! allowed to a loopback address, for the local Slack server of tests and the demo).
 
 use std::time::{Duration, Instant};
 
@@ -320,6 +323,12 @@ pub const DEFAULT_API_BASE: &str = "https://slack.com/api";
 
 /// The longest a single attempt may take (Lambda's deadline usually cuts it shorter).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Establishing a connection (TCP and TLS) to Slack.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// The longest `Retry-After` taken as given. Slack's rate-limit windows are a minute, so no
+/// real answer asks for more; a larger (or absurd) value is read as this, which keeps the
+/// deadline arithmetic from overflowing, and the client still never waits past its deadline.
+pub const RETRY_AFTER_MAX: Duration = Duration::from_secs(60);
 /// Attempts per call, counting the first.
 const MAX_ATTEMPTS: u32 = 4;
 /// The first backoff after a 5xx or transport error; it doubles each time.
@@ -354,7 +363,27 @@ pub enum SlackError {
     /// The deadline came before a retry could succeed; `last` is the last failure.
     #[error("ran out of time calling Slack; last error: {last}")]
     OutOfTime { last: Box<SlackError> },
+    /// The URL is not one the client may call (the URL itself is not shown: a webhook URL is
+    /// a secret).
+    #[error("refusing to call Slack at that URL: {0}")]
+    RefusedUrl(&'static str),
+    /// The HTTP client could not be built (its TLS backend failed to start).
+    #[error("could not set up the HTTP client for Slack: {0}")]
+    Setup(String),
 }
+
+/// Slack's answers that mean the credential itself is no longer good: the token was revoked or
+/// rotated, the webhook removed. After one of these the cached secret is read again.
+const CREDENTIAL_ERRORS: &[&str] = &[
+    "invalid_auth",
+    "token_revoked",
+    "token_expired",
+    "not_authed",
+    "account_inactive",
+    // Incoming webhooks: a revoked URL (403) and a removed one (404).
+    "invalid_token",
+    "no_service",
+];
 
 impl SlackError {
     /// Whether the same call may succeed later (rate limits, 5xx, network, time).
@@ -367,7 +396,20 @@ impl SlackError {
             // A malformed success may still have posted: retrying could post twice.
             SlackError::Rejected { .. }
             | SlackError::Malformed(_)
-            | SlackError::InvalidPayload(_) => false,
+            | SlackError::InvalidPayload(_)
+            | SlackError::RefusedUrl(_)
+            | SlackError::Setup(_) => false,
+        }
+    }
+
+    /// Whether Slack refused the credential (HTTP 401/403, or an error such as `invalid_auth`
+    /// or `token_revoked`): nothing was posted, and a fresher secret may work.
+    pub fn is_credential_refused(&self) -> bool {
+        match self {
+            SlackError::Rejected { status, error } => {
+                matches!(status, 401 | 403) || CREDENTIAL_ERRORS.contains(&error.as_str())
+            }
+            _ => false,
         }
     }
 
@@ -400,10 +442,17 @@ struct ApiReply {
 }
 
 impl SlackClient {
-    /// A client for the Web API at `api_base` ([`DEFAULT_API_BASE`] in production).
-    pub fn new(api_base: impl Into<String>) -> Self {
+    /// A client for the Web API at `api_base` ([`DEFAULT_API_BASE`] in production), which
+    /// must pass [`check_url`].
+    pub fn new(api_base: impl Into<String>) -> Result<Self, SlackError> {
         let api_base = api_base.into().trim_end_matches('/').to_owned();
-        SlackClient { http: reqwest::Client::new(), api_base }
+        check_url(&api_base)?;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .map_err(|e| SlackError::Setup(e.without_url().to_string()))?;
+        Ok(SlackClient { http, api_base })
     }
 
     /// POSTs a webhook payload; Slack answers 200 `ok`.
@@ -413,6 +462,7 @@ impl SlackClient {
         payload: &Value,
         deadline: Instant,
     ) -> Result<(), SlackError> {
+        check_url(url)?;
         let body =
             serde_json::to_vec(payload).map_err(|_| SlackError::InvalidPayload("not JSON"))?;
         let request = || self.http.post(url).header(CONTENT_TYPE, JSON).body(body.clone());
@@ -567,13 +617,31 @@ fn rejected(status: StatusCode, body: &[u8]) -> SlackError {
     SlackError::Rejected { status: status.as_u16(), error }
 }
 
-/// `Retry-After` in seconds (Slack's form), or a second when it is missing or unreadable.
+/// `Retry-After` in seconds (Slack's form), at most [`RETRY_AFTER_MAX`]; a second when it is
+/// missing or unreadable.
 fn retry_after(headers: &HeaderMap) -> Duration {
     headers
         .get(RETRY_AFTER)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok())
-        .map_or(DEFAULT_RETRY_AFTER, Duration::from_secs)
+        .map_or(DEFAULT_RETRY_AFTER, |secs| Duration::from_secs(secs).min(RETRY_AFTER_MAX))
+}
+
+/// Whether the client may send to `url`: https anywhere, http only to a loopback address
+/// (`localhost`, 127.0.0.0/8, `::1`). The error never contains the URL.
+pub fn check_url(url: &str) -> Result<(), SlackError> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| SlackError::RefusedUrl("not a valid URL"))?;
+    // The parser normalises hosts (`127.1` is `127.0.0.1`) and brackets IPv6 ones.
+    let host = parsed.host_str().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" if !host.is_empty() => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err(SlackError::RefusedUrl("only https is allowed (http only to loopback)")),
+        _ => Err(SlackError::RefusedUrl("only https URLs are allowed")),
+    }
 }
 
 /// A transport error without its URL (a webhook URL is a secret), with its causes.

@@ -96,3 +96,52 @@ fn bad_configurations_say_what_is_wrong() {
     assert!(Routing::parse(&event).unwrap_err().to_string().contains("routes[1].events[1]"));
     assert_eq!(Routing::parse(r#"{"channels": {}}"#).unwrap_err(), RoutingError::Empty);
 }
+
+const OPS_ARN: &str = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:ops-AbC123";
+const BOT_ARN: &str = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:bot-XyZ789";
+const PAGER_ARN: &str = "arn:aws:sns:eu-west-1:111122223333:syncwarden";
+
+#[test]
+fn routes_naming_only_granted_secrets_and_topics_pass_the_startup_check() {
+    let routing = Routing::parse(CONFIG).unwrap();
+    // CONFIG names the secrets without their suffix (GetSecretValue accepts that); the
+    // template grants complete ARNs.
+    let grants = Grants::parse(&format!("{OPS_ARN},,{BOT_ARN}"), &format!(",{PAGER_ARN}"));
+    assert_eq!(routing.check_grants(&grants), Ok(()));
+}
+
+#[test]
+fn a_route_naming_an_ungranted_secret_or_topic_names_the_parameter_to_set() {
+    let routing = Routing::parse(CONFIG).unwrap();
+    let error = routing.check_grants(&Grants::parse(OPS_ARN, "")).unwrap_err();
+    assert_eq!(
+        error,
+        RoutingError::NotGranted(vec![
+            Ungranted::Topic { channel: "pager".into(), topic: PAGER_ARN.into() },
+            Ungranted::Secret {
+                channel: "platform".into(),
+                secret: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:bot".into(),
+            },
+        ])
+    );
+    let message = error.to_string();
+    assert!(message.contains("NotifyRouteSecretArns"), "{message}");
+    assert!(message.contains("NotifyRouteTopicArns"), "{message}");
+    assert!(message.contains("channel `platform`"), "{message}");
+}
+
+#[test]
+fn a_granted_secret_matches_only_itself_or_its_name_without_the_suffix() {
+    let grants = Grants::parse(OPS_ARN, "");
+    assert!(grants.allows_secret(OPS_ARN));
+    assert!(grants.allows_secret("arn:aws:secretsmanager:eu-west-1:111122223333:secret:ops"));
+    // A prefix that is not the whole name, another account, a bare name: not granted.
+    assert!(!grants.allows_secret("arn:aws:secretsmanager:eu-west-1:111122223333:secret:op"));
+    assert!(!grants.allows_secret("arn:aws:secretsmanager:eu-west-1:999999999999:secret:ops"));
+    assert!(!grants.allows_secret("ops"));
+    assert!(!grants.allows_secret(""));
+    // Nothing granted (every parameter left empty) allows nothing.
+    let none = Grants::parse(" , ,", "");
+    assert_eq!(none, Grants::default());
+    assert!(!none.allows_secret(OPS_ARN) && !none.allows_topic(PAGER_ARN));
+}

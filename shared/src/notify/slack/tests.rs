@@ -281,3 +281,76 @@ fn errors_say_whether_a_retry_can_help() {
     assert!(SlackError::Server { status: 502 }.is_retryable());
     assert!(!SlackError::Rejected { status: 200, error: "invalid_auth".into() }.is_retryable());
 }
+
+#[test]
+fn a_refused_credential_is_told_apart_from_other_refusals() {
+    let rejected = |status, error: &str| SlackError::Rejected { status, error: error.into() };
+    // The Web API answers 200 with an error name; webhooks answer with a status and a body.
+    for refused in [
+        rejected(200, "invalid_auth"),
+        rejected(200, "token_revoked"),
+        rejected(200, "account_inactive"),
+        rejected(403, "invalid_token"),
+        rejected(403, "action_prohibited"),
+        rejected(401, ""),
+        rejected(404, "no_service"),
+    ] {
+        assert!(refused.is_credential_refused(), "{refused:?}");
+        assert!(!refused.is_retryable(), "the same call cannot succeed: {refused:?}");
+    }
+    for other in [
+        rejected(200, "channel_not_found"),
+        rejected(400, "invalid_payload"),
+        rejected(404, "channel_not_found"),
+        rejected(302, ""),
+        SlackError::Server { status: 503 },
+        SlackError::RateLimited { retry_after: std::time::Duration::from_secs(1) },
+    ] {
+        assert!(!other.is_credential_refused(), "{other:?}");
+    }
+}
+
+#[test]
+fn retry_after_is_read_in_seconds_and_capped() {
+    let with = |value: &str| {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, value.parse().unwrap());
+        retry_after(&headers)
+    };
+    assert_eq!(with("7"), std::time::Duration::from_secs(7));
+    assert_eq!(with("3600"), RETRY_AFTER_MAX);
+    assert_eq!(with("18446744073709551615"), RETRY_AFTER_MAX, "no overflow downstream");
+    assert_eq!(with("Wed, 21 Oct 2015 07:28:00 GMT"), DEFAULT_RETRY_AFTER);
+    assert_eq!(retry_after(&HeaderMap::new()), DEFAULT_RETRY_AFTER);
+}
+
+#[test]
+fn only_https_urls_and_loopback_http_may_be_called() {
+    for allowed in [
+        "https://hooks.slack.com/services/T0/B0/X",
+        "https://slack.com/api",
+        "http://127.0.0.1:4000/api",
+        "http://127.1:4000/services/x",
+        "http://localhost:4000/api",
+        "http://[::1]:4000/api",
+    ] {
+        assert_eq!(check_url(allowed).map_err(|e| e.to_string()), Ok(()), "{allowed}");
+    }
+    for refused in [
+        "http://hooks.slack.com/services/T0/B0/X",
+        "http://10.0.0.1/api",
+        "http://0.0.0.0:4000/api",
+        "http://localhost.example.com/api",
+        "ftp://127.0.0.1/x",
+        "file:///etc/passwd",
+        "hooks.slack.com/services/T0/B0/X",
+        "",
+    ] {
+        let error = check_url(refused).unwrap_err();
+        assert!(matches!(error, SlackError::RefusedUrl(_)), "{refused}: {error:?}");
+        assert!(!error.is_retryable());
+        if !refused.is_empty() {
+            assert!(!error.to_string().contains(refused), "the URL is never shown: {error}");
+        }
+    }
+}
