@@ -8,6 +8,7 @@ pub mod error;
 pub mod faults;
 pub mod scenario;
 pub mod slack;
+pub mod store_faults;
 
 mod admin;
 mod cloudformation;
@@ -30,6 +31,7 @@ pub use error::{ApiError, Service};
 pub use faults::{Faults, FaultsError, ForcedError, RateLimit};
 pub use scenario::{Scenario, ScenarioLoadError};
 pub use slack::SlackServer;
+pub use store_faults::{StoreFaultProxy, StoreFaults};
 
 /// State shared by every request handler.
 pub(crate) struct Shared {

@@ -357,3 +357,61 @@ async fn an_event_of_another_function_is_ignored_and_writes_nothing() {
     let answer = serde_json::to_value(Outcome::Ignored(ignored)).unwrap();
     assert_eq!(answer["outcome"], "ignored");
 }
+
+/// Under 30 % store throttling (and some lost responses: written, but answered 500), every
+/// event is recorded once and the states end as they do without faults. What the SDK's retries
+/// do not absorb is a retryable error, which Lambda redelivers (here: the loop).
+#[tokio::test]
+async fn store_throttling_loses_nothing_and_records_nothing_twice() {
+    let clean = fixture("faults-clean").await;
+    let clean_recorder = Recorder::new(clean.store.clone(), EventFamily::ALL);
+    let samples = recordable_samples();
+    for (_, bytes) in &samples {
+        clean_recorder.record(bytes).await.unwrap();
+    }
+
+    let faults = syncwarden_emulator::StoreFaults {
+        throttle_rate: 0.3,
+        lost_response_rate: 0.05,
+        seed: Some(8),
+        ..Default::default()
+    };
+    let (f, proxy) = syncwarden_tests::faulty_fixture("faults-throttled", faults).await;
+    let recorder = Recorder::new(f.store.clone(), EventFamily::ALL);
+    let mut redeliveries = 0;
+    for (name, bytes) in &samples {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match recorder.record(bytes).await {
+                Ok(_) => break,
+                Err(error) => {
+                    assert!(error.is_retryable(), "{name}: {error}");
+                    assert!(attempts < 20, "{name}: still failing after {attempts} deliveries");
+                    redeliveries += 1;
+                }
+            }
+        }
+    }
+    let injected = proxy.injected();
+    let throttled = injected.get("ProvisionedThroughputExceededException").copied().unwrap_or(0)
+        + injected.get("ThrottlingException").copied().unwrap_or(0);
+    assert!(throttled > 20, "the proxy throttled only {throttled} requests: {injected:?}");
+    assert!(injected.get("lost response").copied().unwrap_or(0) > 0, "{injected:?}");
+    println!("injected {injected:?}; {redeliveries} redeliveries");
+
+    // Read back without faults: the same histories, entry for entry, and the same states.
+    proxy.set_faults(Default::default()).unwrap();
+    let summary = |store: shared::HistoryStore| async move {
+        let mut out = Vec::new();
+        for state in store.states(StateFilter::All).await.unwrap() {
+            let history = store.history(&state.resource, 100).await.unwrap();
+            let ids: Vec<String> =
+                history.iter().map(|entry| entry.observation.event_id.to_string()).collect();
+            out.push((state.resource.to_string(), state.health, state.summary(), ids));
+        }
+        out.sort();
+        out
+    };
+    assert_eq!(summary(f.store.clone()).await, summary(clean.store.clone()).await);
+}

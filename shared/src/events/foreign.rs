@@ -70,19 +70,14 @@ fn describe_records(records: &[Value]) -> String {
         .and_then(|r| r.get("eventSource").or_else(|| r.get("EventSource")))
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let n = records.len();
     match source {
-        "aws:sqs" => {
-            format!("an SQS batch of {n} messages (`Records`): each event is a record's `body`")
-        }
-        "aws:sns" => format!(
-            "an SNS batch of {n} notifications (`Records`): each event is a record's `Sns.Message`"
-        ),
-        "aws:dynamodb" => format!("a DynamoDB stream batch of {n} records (`Records`)"),
-        "aws:kinesis" => format!("a Kinesis batch of {n} records (`Records`)"),
-        "aws:s3" => format!("an S3 notification of {n} records (`Records`)"),
-        "" => format!("a batch of {n} `Records`"),
-        other => format!("a batch of {n} `{other}` records (`Records`)"),
+        "aws:sqs" => "an SQS batch (`Records`): each event is a record's `body`".to_owned(),
+        "aws:sns" => "an SNS batch (`Records`): each event is a record's `Sns.Message`".to_owned(),
+        "aws:dynamodb" => "a DynamoDB stream batch (`Records`)".to_owned(),
+        "aws:kinesis" => "a Kinesis batch (`Records`)".to_owned(),
+        "aws:s3" => "an S3 notification (`Records`)".to_owned(),
+        "" => "a batch of `Records`".to_owned(),
+        other => format!("a batch of `{other}` records (`Records`)"),
     }
 }
 
