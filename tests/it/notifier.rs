@@ -29,6 +29,9 @@ struct Setup {
     topic: TestTopic,
     notifier: Notifier,
     sequence: u64,
+    /// The ARNs of the secrets holding the webhook URL and the bot token.
+    hook: String,
+    token: String,
 }
 
 async fn setup(test: &str, flap_minutes: i64) -> Setup {
@@ -36,11 +39,11 @@ async fn setup(test: &str, flap_minutes: i64) -> Setup {
     let slack = SlackServer::start().await.unwrap();
     let topic = topic(test).await;
     let hook = secret(&format!("{test}-hook"), &slack.webhook_url()).await;
-    let token = secret(&format!("{test}-token"), slack.token()).await;
+    let token = secret(&format!("{test}-token"), &slack.token()).await;
     let routes = serde_json::json!({
         "channels": {
-            "bot": {"type": "slack_bot", "secret": token, "channel": "C0PLATFORM"},
-            "hook": {"type": "slack_webhook", "secret": hook},
+            "bot": {"type": "slack_bot", "secret": &token, "channel": "C0PLATFORM"},
+            "hook": {"type": "slack_webhook", "secret": &hook},
             "pager": {"type": "sns", "topic_arn": topic.arn},
         },
         "default": ["bot", "hook", "pager"],
@@ -50,11 +53,16 @@ async fn setup(test: &str, flap_minutes: i64) -> Setup {
         f.store.clone(),
         Routing::parse(&routes.to_string()).unwrap(),
         SecretCache::new(secretsmanager()),
-        SlackClient::new(slack.api_base()),
+        SlackClient::new(slack.api_base()).unwrap(),
         SnsPublisher::new(sns()),
         IncidentConfig { flap_window: chrono::Duration::minutes(flap_minutes) },
     );
-    Setup { f, slack, topic, notifier, sequence: 0 }
+    Setup { f, slack, topic, notifier, sequence: 0, hook, token }
+}
+
+/// Stores a new value in a secret, as a rotation does.
+async fn put_secret(arn: &str, value: &str) {
+    secretsmanager().put_secret_value().secret_id(arn).secret_string(value).send().await.unwrap();
 }
 
 fn sync(id: &str, minutes: i64, status: SyncStatus, commit: &str) -> Observation {
@@ -292,6 +300,8 @@ async fn the_commit_author_is_mentioned_where_a_mapping_is_given() {
             &syncwarden_tests::sample("codepipeline/pipeline-started.json"),
             shared::events::EventFamily::ALL,
         )
+        .unwrap()
+        .observation()
         .unwrap()])
         .await;
     s.deliver(&records).await;
@@ -299,10 +309,66 @@ async fn the_commit_author_is_mentioned_where_a_mapping_is_given() {
         &syncwarden_tests::sample("codepipeline/pipeline-failed.json"),
         shared::events::EventFamily::ALL,
     )
+    .unwrap()
+    .observation()
     .unwrap();
     s.run(&[failed]).await;
     let hooks = s.slack(SlackCall::Webhook);
     assert_eq!(hooks.len(), 1);
     assert!(hooks[0].body.to_string().contains("<@U0MARY>"), "{}", hooks[0].body);
     assert!(text(&hooks[0]).contains("Pipeline failed: payments-release"), "{}", text(&hooks[0]));
+}
+
+#[tokio::test]
+async fn a_rotated_webhook_and_bot_token_work_without_a_redeploy() {
+    let mut s = setup("notify-rotated", 30).await;
+    s.run(&[sync("e1", 0, SyncStatus::Failed, A)]).await;
+    s.topic.received().await;
+    // An admin rotates both in Slack (the old ones are revoked) and stores the new values in
+    // Secrets Manager; the warm notifier still holds the old ones in its cache.
+    let url = s.slack.rotate_webhook();
+    let token = s.slack.rotate_token();
+    put_secret(&s.hook, &url).await;
+    put_secret(&s.token, &token).await;
+    let before = s.slack.calls();
+
+    s.run(&[sync("e2", 5, SyncStatus::Failed, A)]).await;
+    // Webhook: refused (403 invalid_token), then sent to the new URL. Bot: the reply refused
+    // (token_revoked), then sent with the new token; the root's update used the new one.
+    assert_eq!(s.slack.calls() - before, 2 + 2 + 1);
+    assert_eq!(s.slack(SlackCall::Webhook).len(), 2, "each notice once");
+    assert_eq!(s.slack(SlackCall::PostMessage).len(), 2, "root + one reply");
+    assert_eq!(s.slack(SlackCall::Update).len(), 1);
+    assert_eq!(s.topic.received().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_revoked_credential_that_was_not_rotated_fails_the_record_after_one_look() {
+    let mut s = setup("notify-revoked", 30).await;
+    s.run(&[sync("e1", 0, SyncStatus::Failed, A)]).await;
+    s.topic.received().await;
+    // Revoked in Slack, but nobody stored a new value: reading the secret again cannot help.
+    s.slack.rotate_webhook();
+    let before = s.slack.calls();
+    let records = s.record(&[sync("e2", 5, SyncStatus::Failed, A)]).await;
+    let failed = s.deliver(&records).await;
+    assert_eq!(failed, [records[0].change.sequence_number.clone()], "reported, not dropped");
+    assert_eq!(s.slack(SlackCall::Webhook).len(), 1, "nothing new reached the webhook");
+    // The webhook was tried once (same value after the re-read); the bot reply and update went.
+    assert_eq!(s.slack.calls() - before, 1 + 2);
+}
+
+#[tokio::test]
+async fn a_secret_is_read_again_after_its_ttl_or_at_once_when_evicted() {
+    let arn = secret("notify-secret-ttl", "first").await;
+    let cache = SecretCache::with_ttl(secretsmanager(), Duration::from_millis(400));
+    assert_eq!(cache.get(&arn).await.unwrap().expose(), "first");
+    put_secret(&arn, "second").await;
+    assert_eq!(cache.get(&arn).await.unwrap().expose(), "first", "within the TTL: cached");
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(cache.get(&arn).await.unwrap().expose(), "second", "after the TTL: read again");
+    put_secret(&arn, "third").await;
+    cache.evict(&arn).await;
+    assert_eq!(cache.get(&arn).await.unwrap().expose(), "third", "evicted: read at once");
+    assert_eq!(format!("{:?}", cache.get(&arn).await.unwrap()), "Secret(***)");
 }
