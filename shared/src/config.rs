@@ -328,6 +328,36 @@ mod tests {
         assert!(local.is_ok(), "{local:?}");
     }
 
+    /// The startup check is only as good as the list it checks against: the template must tell
+    /// the notifier exactly what its role grants, parameter for parameter.
+    #[test]
+    fn the_template_tells_the_notifier_what_its_role_may_use() {
+        let template = include_str!("../../template.yaml");
+        let between = |from: &str, to: &str| {
+            let start = template.find(from).unwrap_or_else(|| panic!("{from} in template.yaml"));
+            let end = template[start..].find(to).map_or(template.len(), |i| start + i);
+            &template[start..end]
+        };
+        let secrets = between("NOTIFY_ALLOWED_SECRET_ARNS:", "NOTIFY_ALLOWED_TOPIC_ARNS:");
+        let topics = between("NOTIFY_ALLOWED_TOPIC_ARNS:", "FLAP_WINDOW_MINUTES:");
+        let role = between("  NotifierFunctionRole:", "  NotifierFunction:");
+        for parameter in
+            ["SlackWebhookSecretArn", "SlackBotTokenSecretArn", "NotifyRouteSecretArns"]
+        {
+            assert!(secrets.contains(&format!("!Ref {parameter}")), "{parameter} in the env");
+            assert!(
+                role.contains(&format!("Action: secretsmanager:GetSecretValue\n                  Resource: !Ref {parameter}")),
+                "{parameter} granted to the role"
+            );
+        }
+        for reference in
+            ["!Ref NotificationTopic,", "!Ref NotificationTopicArn]", "!Ref NotifyRouteTopicArns"]
+        {
+            assert!(topics.contains(reference), "{reference} in the env");
+            assert!(role.contains(reference), "{reference} granted to the role");
+        }
+    }
+
     #[test]
     fn the_slack_api_base_must_be_https_or_loopback() {
         const TOPIC: (&str, &str) =
