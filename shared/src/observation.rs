@@ -130,6 +130,17 @@ pub enum Change {
         /// Who asked: `event` (the poller's announcement) or the operator's reason.
         requested_by: String,
     },
+    /// Whether the poller may read a target: an `AccessDenied` answer is a permanent failure
+    /// of that target until the role is fixed, which a later read shows (`denied: false`).
+    Access {
+        denied: bool,
+        /// The IAM action the role lacks (or lacked), e.g. `codeconnections:GetSyncBlockerSummary`.
+        action: String,
+        /// What the action was called on (a stack, a pipeline, a repository link).
+        subject: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
     /// A CodeConnections connection's status.
     Connection {
         status: ConnectionStatus,
@@ -163,6 +174,8 @@ pub enum Facet {
     /// The auto-resolver's latest decision about one blocker.
     Decision(BlockerId),
     Connection,
+    /// Whether the poller may read the resource.
+    Access,
 }
 
 impl fmt::Display for Facet {
@@ -174,6 +187,7 @@ impl fmt::Display for Facet {
             Facet::Blocker(id) => write!(f, "blocker:{id}"),
             Facet::Decision(id) => write!(f, "decision:{id}"),
             Facet::Connection => f.write_str("connection"),
+            Facet::Access => f.write_str("access"),
         }
     }
 }
@@ -187,6 +201,7 @@ impl std::str::FromStr for Facet {
             "stack" => Ok(Facet::Stack),
             "pipeline" => Ok(Facet::Pipeline),
             "connection" => Ok(Facet::Connection),
+            "access" => Ok(Facet::Access),
             other => {
                 if let Some(id) = other.strip_prefix("blocker:") {
                     BlockerId::new(id).map(Facet::Blocker).map_err(|e| e.to_string())
@@ -224,6 +239,7 @@ impl Change {
             Change::Blocker { id, .. } => Some(Facet::Blocker(id.clone())),
             Change::BlockerDecision { blocker, .. } => Some(Facet::Decision(blocker.clone())),
             Change::Connection { .. } => Some(Facet::Connection),
+            Change::Access { .. } => Some(Facet::Access),
             Change::PipelineStage { .. } | Change::PipelineAction { .. } => None,
         }
     }
@@ -239,6 +255,8 @@ impl Change {
             Change::Blocker { status, .. } => status.as_str(),
             Change::BlockerDecision { decision, .. } => decision.as_str(),
             Change::Connection { status, .. } => status.as_str(),
+            Change::Access { denied: true, .. } => "ACCESS_DENIED",
+            Change::Access { denied: false, .. } => "ACCESS_RESTORED",
         }
     }
 
@@ -257,6 +275,9 @@ impl Change {
             Change::BlockerDecision { decision, .. } if decision == "escalate" => Health::Failing,
             Change::BlockerDecision { .. } => Health::Healthy,
             Change::Connection { status, .. } => status.health(),
+            // Nothing about the resource is known while it cannot be read: a person must act.
+            Change::Access { denied: true, .. } => Health::Failing,
+            Change::Access { denied: false, .. } => Health::Healthy,
         }
     }
 
@@ -270,6 +291,7 @@ impl Change {
             Change::Blocker { status, .. } => status.lifecycle_rank(),
             Change::BlockerDecision { .. } => 4,
             Change::Connection { status, .. } => status.lifecycle_rank(),
+            Change::Access { .. } => 4,
         }
     }
 
@@ -291,6 +313,8 @@ impl Change {
                 format!("auto-resolve {decision} blocker {blocker} ({mode}: {outcome})")
             }
             Change::Connection { status, .. } => format!("connection {status}"),
+            Change::Access { denied: true, action, .. } => format!("access denied: {action}"),
+            Change::Access { denied: false, action, .. } => format!("access restored: {action}"),
         }
     }
 
@@ -327,6 +351,11 @@ impl Change {
                 Some(format!("rule {rule}: {why} (requested by {requested_by})"))
             }
             Change::Connection { name, .. } => name.clone(),
+            Change::Access { denied: true, action, subject, .. } => Some(format!(
+                "the poller's role may not call {action} on {subject}: grant it, or stop \
+                 watching this resource"
+            )),
+            Change::Access { message, .. } => message.clone(),
         }
     }
 
@@ -349,6 +378,10 @@ impl Change {
                 Change::Blocker { id: ib, status: b, .. },
             ) => ia == ib && a == b,
             (Change::Connection { status: a, .. }, Change::Connection { status: b, .. }) => a == b,
+            (
+                Change::Access { denied: a, action: x, .. },
+                Change::Access { denied: b, action: y, .. },
+            ) => a == b && x == y,
             _ => false,
         }
     }

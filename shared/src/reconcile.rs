@@ -74,7 +74,7 @@ impl ResourceState {
         self.facets
             .iter()
             .filter(|(facet, o)| {
-                !matches!(facet, Facet::Blocker(_) | Facet::Decision(_))
+                !matches!(facet, Facet::Blocker(_) | Facet::Decision(_) | Facet::Access)
                     || o.change.health() != Health::Healthy
             })
             .map(|(_, o)| o.change.label())

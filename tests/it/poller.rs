@@ -254,3 +254,72 @@ async fn a_target_that_fails_is_recorded_and_the_rest_are_still_polled() {
     assert!(report.failures.is_empty(), "{report:?}");
     assert!(f.store.poller_state().await.unwrap().failures.is_empty());
 }
+
+/// An AccessDenied answer is a permanent, named failure of that target: recorded on the
+/// resource (failing, so the incident opens once), not retried within the poll, not read again
+/// until the recheck period has passed, and cleared by the first read that works.
+#[tokio::test]
+async fn access_denied_is_recorded_once_and_not_retried_every_poll() {
+    let emulator = Emulator::start(demo_scenario()).await.unwrap();
+    let f = fixture("poll-denied").await;
+    let denied = || {
+        let mut faults = Faults::default();
+        faults.errors.insert(
+            "GetSyncBlockerSummary".into(),
+            syncwarden_emulator::ForcedError {
+                error: "AccessDeniedException".into(),
+                rate: 1.0,
+                message: None,
+            },
+        );
+        faults
+    };
+    emulator.set_faults(denied());
+    let stacks = emulator.scenario().sync_configurations.len();
+
+    let first = poll(&poller(&emulator, &f, config())).await;
+    let denials: Vec<_> = first.failures.iter().filter(|f| f.denied_action.is_some()).collect();
+    assert_eq!(denials.len(), stacks, "{first:?}");
+    assert!(
+        denials
+            .iter()
+            .all(|d| d.denied_action.as_deref() == Some("codeconnections:GetSyncBlockerSummary")
+                && d.error.contains("access denied")),
+        "{denials:?}"
+    );
+    // One call per stack: the SDK does not retry a 403, and the poll's second try skips it.
+    assert_eq!(emulator.calls()["GetSyncBlockerSummary"], stacks as u64);
+    let payments = f.store.state(&resource("payments-api")).await.unwrap().unwrap();
+    assert_eq!(payments.health, Health::Failing);
+    assert!(
+        payments.summary().contains("access denied: codeconnections:GetSyncBlockerSummary"),
+        "{}",
+        payments.summary()
+    );
+
+    // The next poll does not ask again, and writes nothing for those stacks.
+    emulator.reset_calls();
+    let second = poll(&poller(&emulator, &f, config())).await;
+    assert_eq!(second.skipped_denied.len(), stacks, "{second:?}");
+    assert_eq!(emulator.calls().get("GetSyncBlockerSummary"), None);
+    assert_eq!(emulator.calls().get("GetResourceSyncStatus"), None);
+    let history = f.store.history(&resource("payments-api"), 50).await.unwrap();
+    let denial_entries = history
+        .iter()
+        .filter(|e| e.observation.change.label().starts_with("access denied"))
+        .count();
+    assert_eq!(denial_entries, 1, "recorded once, so notified once");
+
+    // Once the recheck period has passed, the role works again: access is restored.
+    emulator.set_faults(Faults::default());
+    let recheck = PollConfig { access_recheck: chrono::Duration::zero(), ..config() };
+    let third = poll(&poller(&emulator, &f, recheck)).await;
+    assert!(third.skipped_denied.is_empty() && third.failures.is_empty(), "{third:?}");
+    assert!(
+        third.recorded.iter().any(|r| r.starts_with("stack/payments-api: access restored")),
+        "{third:?}"
+    );
+    let payments = f.store.state(&resource("payments-api")).await.unwrap().unwrap();
+    assert!(!payments.summary().contains("access"), "{}", payments.summary());
+    assert!(f.store.poller_state().await.unwrap().failures.is_empty());
+}

@@ -173,6 +173,7 @@ fn event_type(kind: NoticeKind, changed: &Observation) -> EventType {
         Change::Connection { .. } if changed.change.health() == Health::Failing => {
             EventType::ConnectionUnavailable
         }
+        Change::Access { denied: true, .. } => EventType::AccessDenied,
         _ => EventType::RetryStarted,
     }
 }
@@ -193,6 +194,7 @@ fn headline(event: EventType, resource: &ResourceId) -> String {
         EventType::BlockerResolved => "Sync blocker resolved",
         EventType::PipelineFailed => "Pipeline failed",
         EventType::ConnectionUnavailable => "Connection unavailable",
+        EventType::AccessDenied => "Access denied",
         EventType::RetryStarted => "New attempt started",
         EventType::AutoResolve => "Auto-resolve decided",
         EventType::AutoResolveEscalated => "Auto-resolve escalated",
@@ -322,8 +324,10 @@ fn notice(
         change,
         state: state.summary(),
         detail: changed.change.note(),
+        // Only a Git object id has a page at the provider; other revisions are shown as sent.
         commit_url: commit
             .as_deref()
+            .filter(|revision| crate::ids::is_git_commit(revision))
             .and_then(|sha| commit_url(provider.as_deref(), repository.as_deref(), sha)),
         commit: commit.clone(),
         branch: state.branch().map(ToString::to_string),

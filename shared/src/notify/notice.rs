@@ -32,6 +32,8 @@ pub enum EventType {
     BlockerResolved,
     PipelineFailed,
     ConnectionUnavailable,
+    /// The poller's role may not read a resource (`AccessDenied`).
+    AccessDenied,
     /// A retry or new attempt started while the incident is open.
     RetryStarted,
     /// The auto-resolver decided about a blocker (resolved, dry-run, skipped).
@@ -53,6 +55,7 @@ impl EventType {
             EventType::BlockerResolved => "blocker_resolved",
             EventType::PipelineFailed => "pipeline_failed",
             EventType::ConnectionUnavailable => "connection_unavailable",
+            EventType::AccessDenied => "access_denied",
             EventType::RetryStarted => "retry_started",
             EventType::AutoResolve => "auto_resolve",
             EventType::AutoResolveEscalated => "auto_resolve_escalated",

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::notice::{Notice, NoticeKind, Severity, human_duration};
+use crate::ids::short_revision;
 
 // Block Kit limits, in characters (Slack's reference; the top-level text limit is ours: Slack
 // cuts at ~40k, but a notification longer than 3000 characters helps nobody).
@@ -127,11 +128,11 @@ fn fallback_text(notice: &Notice, emoji: &str, headline: &str, resolved: bool) -
             text.push_str(&format!(" after {}", human_duration(outage)));
         }
         if let Some(fix) = &notice.fixed_by {
-            text.push_str(&format!(" (fixed by {})", escape(short(fix))));
+            text.push_str(&format!(" (fixed by {})", escape(short_revision(fix))));
         }
         return text;
     }
-    let commit = notice.commit.as_deref().map(short);
+    let commit = notice.commit.as_deref().map(short_revision);
     match (notice.branch.as_deref(), commit) {
         (Some(branch), Some(commit)) => {
             text.push_str(&format!(" ({} @ {})", escape(branch), escape(commit)))
@@ -190,7 +191,7 @@ fn field(label: &str, value: &str) -> Value {
 
 /// `<url|9f2c1e0>` when the provider page is known and safe to link, else `` `9f2c1e0` ``.
 fn commit_ref(commit: &str, url: Option<&str>) -> String {
-    let short = escape(short(commit));
+    let short = escape(short_revision(commit));
     match url.and_then(|url| safe_url(url, INLINE_URL_MAX)) {
         Some(url) => format!("<{}|{short}>", escape(url)),
         None => format!("`{short}`"),
@@ -265,11 +266,6 @@ fn section(text: &str) -> Value {
 
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// The seven-character form of a commit people recognise.
-fn short(commit: &str) -> &str {
-    commit.char_indices().nth(7).map_or(commit, |(end, _)| &commit[..end])
 }
 
 /// A URL that can go into a link or button: http(s), no whitespace or mrkdwn delimiters.

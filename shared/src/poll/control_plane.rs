@@ -35,16 +35,36 @@ impl ApiError {
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        ApiError {
-            operation,
-            subject: subject.into(),
-            code: error.as_service_error().and_then(|e| e.code()).map(str::to_owned),
-            message: DisplayErrorContext(&error).to_string(),
-        }
+        let service = error.as_service_error();
+        let code = service.and_then(|e| e.code()).map(str::to_owned);
+        // The service's own words when it answered; the whole chain (timeouts, connection
+        // errors) otherwise. The raw response stays out of logs and records.
+        let message = match (service.and_then(|e| e.message()), &code) {
+            (Some(message), Some(code)) => format!("{code}: {message}"),
+            (None, Some(code)) => code.clone(),
+            _ => DisplayErrorContext(&error).to_string(),
+        };
+        ApiError { operation, subject: subject.into(), code, message }
     }
 
     fn invalid(operation: &'static str, subject: impl Into<String>, message: String) -> Self {
         ApiError { operation, subject: subject.into(), code: None, message }
+    }
+
+    /// Whether the role may not make this call (`AccessDeniedException`; CloudFormation's
+    /// awsQuery says `AccessDenied`): retrying cannot help until someone changes IAM.
+    pub fn is_access_denied(&self) -> bool {
+        matches!(self.code.as_deref(), Some("AccessDeniedException" | "AccessDenied"))
+    }
+
+    /// The IAM action this call needs, e.g. `codeconnections:GetSyncBlockerSummary`.
+    pub fn iam_action(&self) -> String {
+        let service = match self.operation {
+            "DescribeStacks" | "DescribeStackEvents" => "cloudformation",
+            op if op.contains("Pipeline") || op == "ListActionExecutions" => "codepipeline",
+            _ => "codeconnections",
+        };
+        format!("{service}:{}", self.operation)
     }
 
     fn is_not_found(&self) -> bool {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::ids::{BlockerId, Branch, EventId, ExecutionId, RepositoryLinkId, Revision, StackName};
 use crate::ids::{ConnectionId, PipelineName, ResourceId};
-use crate::observation::{BlockerContext, Change, Observation, ObservedBy};
+use crate::observation::{BlockerContext, Change, Facet, Observation, ObservedBy};
 use crate::reconcile::ResourceState;
 use crate::status::{BlockerStatus, ConnectionStatus, PipelineState, SyncStatus};
 
@@ -225,6 +225,47 @@ pub fn connection(found: &Connection, now: DateTime<Utc>) -> Result<Observation,
         provider: found.provider.clone(),
     };
     Ok(polled(ResourceId::Connection(id_part), now, event_id, change))
+}
+
+/// The poller's role may not read `resource`: `action` on `subject` was answered
+/// AccessDenied. Dated by the poll (the API says nothing of when IAM changed).
+pub fn access_denied(
+    resource: ResourceId,
+    action: &str,
+    subject: &str,
+    message: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Observation, ObserveError> {
+    let event_id = id(&["access-denied", &now.timestamp_millis().to_string()])?;
+    let change = Change::Access {
+        denied: true,
+        action: action.to_owned(),
+        subject: subject.to_owned(),
+        message: crate::events::trim_text(message, 500),
+    };
+    Ok(polled(resource, now, event_id, change))
+}
+
+/// A read of `state`'s resource succeeded while its state says access was denied: the
+/// observation that says access is back, or `None` when there is nothing to restore.
+pub fn access_restored(
+    state: Option<&ResourceState>,
+    now: DateTime<Utc>,
+) -> Result<Option<Observation>, ObserveError> {
+    let Some(state) = state else { return Ok(None) };
+    let Some(Change::Access { denied: true, action, subject, .. }) =
+        state.facets.get(&Facet::Access).map(|o| &o.change)
+    else {
+        return Ok(None);
+    };
+    let event_id = id(&["access-restored", &now.timestamp_millis().to_string()])?;
+    let change = Change::Access {
+        denied: false,
+        action: action.clone(),
+        subject: subject.clone(),
+        message: None,
+    };
+    Ok(Some(polled(state.resource.clone(), now, event_id, change)))
 }
 
 /// Whether recording `observation` would make a blocker newly ACTIVE in `state`: the moment

@@ -1,7 +1,7 @@
 //! One poll: discover the fleet, read what AWS says about each target, record what the events
 //! missed, and stop cleanly before the deadline so the next poll resumes where this one stopped.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
@@ -32,6 +32,9 @@ pub struct PollConfig {
     pub stop_margin: StdDuration,
     /// An ACTIVE blocker whose last auto-resolve attempt failed is announced again after this.
     pub reannounce_after: Duration,
+    /// A target whose read was denied (AccessDenied) is not read again before this has
+    /// passed: IAM does not fix itself, and every denied call is a CloudTrail entry.
+    pub access_recheck: Duration,
 }
 
 impl Default for PollConfig {
@@ -42,6 +45,7 @@ impl Default for PollConfig {
             pipelines: PipelineFilter::all(),
             stop_margin: StdDuration::from_secs(10),
             reannounce_after: Duration::minutes(30),
+            access_recheck: Duration::minutes(60),
         }
     }
 }
@@ -69,6 +73,11 @@ impl PollConfig {
             reannounce_after: Duration::minutes(i64::from(env.number(
                 "REANNOUNCE_BLOCKER_AFTER_MINUTES",
                 30,
+                1..=10_080,
+            )?)),
+            access_recheck: Duration::minutes(i64::from(env.number(
+                "ACCESS_DENIED_RECHECK_MINUTES",
+                60,
                 1..=10_080,
             )?)),
         })
@@ -99,6 +108,10 @@ pub struct PollReport {
     pub blockers_emitted: Vec<String>,
     /// Targets that could not be polled, and why.
     pub failures: Vec<PollFailure>,
+    /// Targets not read because their last read was denied (AccessDenied) less than the
+    /// recheck period ago.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_denied: Vec<String>,
 }
 
 /// A poll that could not run at all (the next scheduled poll tries again).
@@ -126,6 +139,9 @@ impl From<PollError> for lambda_runtime::Diagnostic {
 /// Why one target could not be polled.
 #[derive(Debug, thiserror::Error)]
 enum TargetError {
+    /// The role may not read it: recorded on the resource, not retried.
+    #[error("{}", denial(.error))]
+    Denied { error: ApiError, recorded: TargetOutcome },
     #[error(transparent)]
     Api(#[from] ApiError),
     #[error(transparent)]
@@ -134,12 +150,24 @@ enum TargetError {
     Store(#[from] StoreError),
 }
 
+/// A denied read as a person should read it: which action, on what, what AWS said.
+fn denial(error: &ApiError) -> String {
+    format!(
+        "access denied: the poller's role may not call {} on {} ({})",
+        error.iam_action(),
+        error.subject,
+        error.message
+    )
+}
+
 /// What polling one target recorded.
 #[derive(Debug, Default)]
 struct TargetOutcome {
     recorded: Vec<String>,
     state_writes: usize,
     emitted: Vec<String>,
+    /// Not read: access was denied recently.
+    skipped: bool,
 }
 
 /// The poller: the control plane to read, the history to write, the bus to tell.
@@ -189,17 +217,28 @@ impl Poller {
         let mut states = self.states().await?;
         let (targets, mut failures) = self.discover(now).await?;
         let pending = remaining(&targets, bookkeeping.resume_after.as_deref());
+        let denied: HashSet<String> = bookkeeping
+            .failures
+            .values()
+            .filter(|f| f.denied_action.is_some() && now - f.at < self.config.access_recheck)
+            .map(|f| f.target.clone())
+            .collect();
         // Targets start in order and every started one finishes: what ran is a prefix of
         // `pending`, so the resume point is simply the last one started.
-        let mut results = self.poll_all(pending.iter(), &states, now, deadline).await;
+        let mut results = self.poll_all(pending.iter(), &states, &denied, now, deadline).await;
         let polled = results.len();
 
-        // One more try for what failed (throttling that outlasted the SDK's retries, …).
-        let retry: Vec<&Target> =
-            results.iter().filter(|(_, r)| r.is_err()).map(|(t, _)| *t).collect();
+        // One more try for what failed (throttling that outlasted the SDK's retries, …), but
+        // not for a denial: IAM will say the same.
+        let retry: Vec<&Target> = results
+            .iter()
+            .filter(|(_, r)| matches!(r, Err(e) if !matches!(e, TargetError::Denied { .. })))
+            .map(|(t, _)| *t)
+            .collect();
         if !retry.is_empty() {
             states = self.states().await?;
-            for (target, result) in self.poll_all(retry.into_iter(), &states, now, deadline).await {
+            let retried = self.poll_all(retry.into_iter(), &states, &denied, now, deadline).await;
+            for (target, result) in retried {
                 if let Some(slot) = results.iter_mut().find(|(t, _)| *t == target) {
                     slot.1 = result;
                 }
@@ -218,6 +257,7 @@ impl Poller {
         for (target, result) in results {
             let key = target.key();
             match result {
+                Ok(outcome) if outcome.skipped => report.skipped_denied.push(key),
                 Ok(outcome) => {
                     report.recorded.extend(outcome.recorded);
                     report.state_writes += outcome.state_writes;
@@ -226,9 +266,30 @@ impl Poller {
                         self.store.clear_poll_failure(&key).await?;
                     }
                 }
+                Err(TargetError::Denied { error, recorded }) => {
+                    tracing::error!(
+                        target = %key,
+                        action = %error.iam_action(),
+                        subject = %error.subject,
+                        "access denied: target not polled until the recheck period has passed"
+                    );
+                    report.recorded.extend(recorded.recorded);
+                    report.state_writes += recorded.state_writes;
+                    failures.push(PollFailure {
+                        target: key,
+                        error: denial(&error),
+                        at: now,
+                        denied_action: Some(error.iam_action()),
+                    });
+                }
                 Err(error) => {
                     tracing::warn!(target = %key, error = %error, "target not polled");
-                    failures.push(PollFailure { target: key, error: error.to_string(), at: now });
+                    failures.push(PollFailure {
+                        target: key,
+                        error: error.to_string(),
+                        at: now,
+                        denied_action: None,
+                    });
                 }
             }
         }
@@ -267,6 +328,7 @@ impl Poller {
         &self,
         targets: impl Iterator<Item = &'t Target>,
         states: &HashMap<ResourceId, ResourceState>,
+        denied: &HashSet<String>,
         now: DateTime<Utc>,
         deadline: Instant,
     ) -> Vec<(&'t Target, Result<TargetOutcome, TargetError>)> {
@@ -276,7 +338,13 @@ impl Poller {
             .take_while(|_| future::ready(time_left()))
             .map(|target| {
                 let state = states.get(&target.resource()).cloned();
-                async move { (target, self.poll(target, state, now).await) }
+                let skip = denied.contains(&target.key());
+                async move {
+                    if skip {
+                        return (target, Ok(TargetOutcome { skipped: true, ..Default::default() }));
+                    }
+                    (target, self.poll(target, state, now).await)
+                }
             })
             .buffer_unordered(self.config.concurrency)
             .collect()
@@ -305,6 +373,7 @@ impl Poller {
                 Ok(found) => configs.extend(found),
                 Err(error) => failures.push(PollFailure {
                     target: format!("repository-link/{}", link.id),
+                    denied_action: error.is_access_denied().then(|| error.iam_action()),
                     error: error.to_string(),
                     at: now,
                 }),
@@ -313,13 +382,40 @@ impl Poller {
         Ok((plan(&links, &configs, &pipelines, &self.config.pipelines), failures))
     }
 
-    /// Reads one target and records what changed.
+    /// Reads one target and records what changed; a denied read is recorded on the target's
+    /// resource (failing, notified once) and a read that works again says access is back.
     async fn poll(
         &self,
         target: &Target,
         state: Option<ResourceState>,
         now: DateTime<Utc>,
     ) -> Result<TargetOutcome, TargetError> {
+        match self.read(target, now).await {
+            Err(TargetError::Api(error)) if error.is_access_denied() => {
+                let denial = observe::access_denied(
+                    target.resource(),
+                    &error.iam_action(),
+                    &error.subject,
+                    error.code.clone(),
+                    now,
+                )?;
+                let recorded = self.record(vec![denial], state, now).await?;
+                Err(TargetError::Denied { error, recorded })
+            }
+            Err(error) => Err(error),
+            Ok(observations) => {
+                let restored = observe::access_restored(state.as_ref(), now)?;
+                self.record(restored.into_iter().chain(observations).collect(), state, now).await
+            }
+        }
+    }
+
+    /// What AWS says about one target now.
+    async fn read(
+        &self,
+        target: &Target,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Observation>, TargetError> {
         let observations = match target {
             Target::Stack { stack, branch, repository, provider } => {
                 let (sync, blockers) =
@@ -348,7 +444,7 @@ impl Poller {
                 vec![observe::connection(&self.control.connection(arn).await?, now)?]
             }
         };
-        self.record(observations, state, now).await
+        Ok(observations)
     }
 
     /// Records a target's observations in order, announcing each new ACTIVE blocker first:

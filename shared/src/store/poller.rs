@@ -33,6 +33,10 @@ pub struct PollFailure {
     pub target: String,
     pub error: String,
     pub at: DateTime<Utc>,
+    /// The IAM action the role lacks, when the failure was AccessDenied: such a target is not
+    /// read again until the recheck period has passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied_action: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]

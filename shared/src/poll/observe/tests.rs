@@ -210,3 +210,32 @@ fn a_blocker_whose_last_attempt_failed_is_announced_again_after_a_while() {
         "never decided: that is a new blocker"
     );
 }
+
+#[test]
+fn a_denied_read_fails_the_resource_once_and_a_working_read_restores_it() {
+    let stack = ResourceId::Stack(StackName::new("search-index").unwrap());
+    let action = "codeconnections:GetSyncBlockerSummary";
+    let synced =
+        stack_sync(&sync(SyncStatus::Succeeded, t(6, 0)), t(6, 5), Duration::minutes(60)).unwrap();
+    let denied = access_denied(stack.clone(), action, "search-index", None, t(7, 0)).unwrap();
+    let state = fold(&[synced.clone(), denied]).unwrap();
+    assert_eq!(state.health, Health::Failing);
+    assert_eq!(
+        state.summary(),
+        "git sync SUCCEEDED · access denied: codeconnections:GetSyncBlockerSummary"
+    );
+
+    // Denied again at the next check: nothing new to record, so nothing new to notify.
+    let again = access_denied(stack.clone(), action, "search-index", None, t(8, 0)).unwrap();
+    assert_eq!(reconcile(Some(&state), &again), Reconciled::Unchanged);
+
+    let restored = access_restored(Some(&state), t(9, 0)).unwrap().unwrap();
+    assert_eq!(restored.change.label(), format!("access restored: {action}"));
+    let healthy = fold(&[synced.clone(), restored.clone()]).unwrap();
+    let Reconciled::Changed(after) = reconcile(Some(&state), &restored) else { panic!() };
+    assert_eq!(after.health, Health::Healthy);
+    assert_eq!(after.summary(), "git sync SUCCEEDED", "a restored access is not news in status");
+    // Nothing to restore where access was never denied.
+    assert_eq!(access_restored(Some(&healthy), t(10, 0)).unwrap(), None);
+    assert_eq!(access_restored(None, t(10, 0)).unwrap(), None);
+}
