@@ -9,7 +9,10 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, Service};
-use crate::scenario::{Action, Pipeline, PipelineExecution, Scenario, Stage, paginate};
+use crate::scenario::{
+    Action, ActionExecution, ArtifactRevision, Pipeline, PipelineExecution, Scenario, Stage,
+    paginate,
+};
 use crate::{SharedState, lock};
 
 const TARGET_PREFIX: &str = "CodePipeline_20150709.";
@@ -53,6 +56,8 @@ fn dispatch(scenario: &Scenario, operation: &str, request: &Request) -> Result<V
         "ListPipelines" => list_pipelines(scenario, request),
         "GetPipelineState" => get_pipeline_state(scenario, request),
         "ListPipelineExecutions" => list_pipeline_executions(scenario, request),
+        "GetPipelineExecution" => get_pipeline_execution(scenario, request),
+        "ListActionExecutions" => list_action_executions(scenario, request),
         other => Err(ApiError::UnknownOperation(other.to_owned())),
     }
 }
@@ -108,6 +113,106 @@ fn list_pipeline_executions(scenario: &Scenario, req: &Request) -> Result<Value,
         .value("pipelineExecutionSummaries", summaries.into())
         .opt_text("nextToken", page.next_token.as_deref())
         .build())
+}
+
+fn get_pipeline_execution(scenario: &Scenario, req: &Request) -> Result<Value, ApiError> {
+    let pipeline = find_pipeline(scenario, req.text("pipelineName")?)?;
+    let run = find_execution(pipeline, req.text("pipelineExecutionId")?)?;
+    let revisions: Vec<Value> = run.artifact_revisions().iter().map(artifact_revision).collect();
+    let execution = Object::new()
+        .text("pipelineName", &pipeline.name)
+        .value("pipelineVersion", run.pipeline_version.unwrap_or(pipeline.version).into())
+        .text("pipelineExecutionId", &run.id)
+        .text("status", &run.status)
+        .opt_text("statusSummary", run.status_summary.as_deref())
+        .value("artifactRevisions", revisions.into())
+        .value("variables", Value::Array(Vec::new()))
+        .value("trigger", trigger(run))
+        .text("executionMode", &run.execution_mode)
+        .text("executionType", &run.execution_type)
+        .build();
+    Ok(json!({ "pipelineExecution": execution }))
+}
+
+/// `ListActionExecutions`: the pipeline's action executions, newest first, optionally only
+/// those of one run (`filter.pipelineExecutionId`, or `filter.latestInPipelineExecution` with
+/// `startTimeRange` `Latest`, the newest execution of each action, or `All`).
+fn list_action_executions(scenario: &Scenario, req: &Request) -> Result<Value, ApiError> {
+    let pipeline = find_pipeline(scenario, req.text("pipelineName")?)?;
+    let max_results = req.opt_int("maxResults")?;
+    if let Some(m) = max_results
+        && !(1..=100).contains(&m)
+    {
+        return Err(ApiError::Validation(format!(
+            "1 validation error detected: Value '{m}' at 'maxResults' failed to satisfy \
+             constraint: Member must have value between 1 and 100"
+        )));
+    }
+    let filter = req.opt_object("filter")?;
+    let (run_id, latest_only) = match filter {
+        None => (None, false),
+        Some(filter) => match (
+            filter.opt_text("pipelineExecutionId")?,
+            filter.opt_object("latestInPipelineExecution")?,
+        ) {
+            (Some(id), None) => (Some(id.to_owned()), false),
+            (None, Some(latest)) => {
+                let range = latest.text("startTimeRange")?;
+                if !matches!(range, "Latest" | "All") {
+                    return Err(ApiError::Validation(format!(
+                        "1 validation error detected: Value '{range}' at \
+                         'filter.latestInPipelineExecution.startTimeRange' failed to satisfy \
+                         constraint: Member must satisfy enum value set: [Latest, All]"
+                    )));
+                }
+                (Some(latest.text("pipelineExecutionId")?.to_owned()), range == "Latest")
+            }
+            (None, None) => (None, false),
+            (Some(_), Some(_)) => {
+                return Err(ApiError::Validation(
+                    "filter: specify pipelineExecutionId or latestInPipelineExecution, not both"
+                        .to_owned(),
+                ));
+            }
+        },
+    };
+    let mut details: Vec<Value> = Vec::new();
+    let runs: Vec<&PipelineExecution> = match run_id {
+        Some(id) => vec![find_execution(pipeline, &id)?],
+        None => pipeline.executions.iter().collect(),
+    };
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut listed: Vec<(&PipelineExecution, ActionExecution)> = runs
+        .into_iter()
+        .flat_map(|run| pipeline.action_executions(run).into_iter().map(move |a| (run, a)))
+        .collect();
+    // Across runs too, newest first (each run's list already is).
+    listed.sort_by_key(|(run, a)| std::cmp::Reverse(a.start_time.unwrap_or(run.start_time)));
+    for (run, action) in &listed {
+        if latest_only {
+            let key = (action.stage_name.clone(), action.action_name.clone());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+        }
+        details.push(action_execution_detail(pipeline, run, action));
+    }
+    let page = paginate(&details, scenario.page_size, max_results, req.opt_text("nextToken")?)
+        .map_err(|_| ApiError::InvalidNextToken)?;
+    Ok(Object::new()
+        .value("actionExecutionDetails", page.items.to_vec().into())
+        .opt_text("nextToken", page.next_token.as_deref())
+        .build())
+}
+
+fn find_execution<'a>(pipeline: &'a Pipeline, id: &str) -> Result<&'a PipelineExecution, ApiError> {
+    pipeline.execution(id).ok_or_else(|| {
+        ApiError::PipelineExecutionNotFound(format!(
+            "Pipeline execution with id '{id}' does not exist in pipeline with name '{}'",
+            pipeline.name
+        ))
+    })
 }
 
 fn find_pipeline<'a>(scenario: &'a Scenario, name: &str) -> Result<&'a Pipeline, ApiError> {
@@ -184,9 +289,68 @@ fn execution_summary(execution: &PipelineExecution) -> Value {
         .value("startTime", epoch(execution.start_time))
         .value("lastUpdateTime", epoch(execution.last_update_time))
         .value("sourceRevisions", revisions.into())
-        .value("trigger", json!({ "triggerType": execution.trigger_type }))
+        .value("trigger", trigger(execution))
         .text("executionMode", &execution.execution_mode)
         .text("executionType", &execution.execution_type)
+        .build()
+}
+
+fn trigger(run: &PipelineExecution) -> Value {
+    Object::new()
+        .text("triggerType", &run.trigger_type)
+        .opt_text("triggerDetail", run.trigger_detail.as_deref())
+        .build()
+}
+
+fn artifact_revision(revision: &ArtifactRevision) -> Value {
+    Object::new()
+        .text("name", &revision.name)
+        .opt_text("revisionId", revision.revision_id.as_deref())
+        .opt_text("revisionChangeIdentifier", revision.revision_change_identifier.as_deref())
+        .opt_text("revisionSummary", revision.revision_summary.as_deref())
+        .opt_value("created", revision.created.map(epoch))
+        .opt_text("revisionUrl", revision.revision_url.as_deref())
+        .build()
+}
+
+fn action_execution_detail(
+    pipeline: &Pipeline,
+    run: &PipelineExecution,
+    action: &ActionExecution,
+) -> Value {
+    let start = action.start_time.unwrap_or(run.start_time);
+    let error_details = match (&action.error_code, &action.error_message) {
+        (None, None) => None,
+        (code, message) => Some(
+            Object::new()
+                .opt_text("code", code.as_deref())
+                .opt_text("message", message.as_deref())
+                .build(),
+        ),
+    };
+    let result = Object::new()
+        .opt_text("externalExecutionId", action.external_execution_id.as_deref())
+        .opt_text("externalExecutionSummary", action.external_execution_summary.as_deref())
+        .opt_text("externalExecutionUrl", action.external_execution_url.as_deref())
+        .opt_value("errorDetails", error_details)
+        .build();
+    let input = action.action_type.as_ref().map(|t| {
+        json!({ "actionTypeId": {
+            "category": t.category, "owner": t.owner, "provider": t.provider, "version": t.version,
+        } })
+    });
+    Object::new()
+        .text("pipelineExecutionId", &run.id)
+        .opt_text("actionExecutionId", action.action_execution_id.as_deref())
+        .value("pipelineVersion", run.pipeline_version.unwrap_or(pipeline.version).into())
+        .text("stageName", &action.stage_name)
+        .text("actionName", &action.action_name)
+        .value("startTime", epoch(start))
+        .value("lastUpdateTime", epoch(action.last_update_time.unwrap_or(start)))
+        .opt_text("updatedBy", action.updated_by.as_deref())
+        .text("status", &action.status)
+        .opt_value("input", input)
+        .value("output", json!({ "executionResult": result }))
         .build()
 }
 
@@ -255,6 +419,15 @@ impl Request {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
             Some(_) => Err(ApiError::Validation(format!("{name} must be a string"))),
+        }
+    }
+
+    /// A structure member, as a request of its own members.
+    fn opt_object(&self, name: &str) -> Result<Option<Request>, ApiError> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(map)) => Ok(Some(Request(map.clone()))),
+            Some(_) => Err(ApiError::Validation(format!("{name} must be a structure"))),
         }
     }
 

@@ -35,6 +35,8 @@ pub enum ApiError {
     #[error("{0}")]
     PipelineNotFound(String),
     #[error("{0}")]
+    PipelineExecutionNotFound(String),
+    #[error("{0}")]
     Validation(String),
     #[error("The next token was specified in an invalid format.")]
     InvalidNextToken,
@@ -143,6 +145,29 @@ const OPERATION_ERRORS: &[(&str, &[&str])] = &[
             "InternalFailure",
         ],
     ),
+    (
+        "GetPipelineExecution",
+        &[
+            "ValidationException",
+            "PipelineNotFoundException",
+            "PipelineExecutionNotFoundException",
+            "ThrottlingException",
+            "AccessDeniedException",
+            "InternalFailure",
+        ],
+    ),
+    (
+        "ListActionExecutions",
+        &[
+            "ValidationException",
+            "PipelineNotFoundException",
+            "InvalidNextTokenException",
+            "PipelineExecutionNotFoundException",
+            "ThrottlingException",
+            "AccessDeniedException",
+            "InternalFailure",
+        ],
+    ),
     ("DescribeStacks", &["ValidationError", "Throttling", "AccessDenied", "InternalFailure"]),
 ];
 
@@ -195,9 +220,9 @@ impl ApiError {
 
     fn codeconnections_name(&self) -> &'static str {
         match self {
-            ApiError::ResourceNotFound(_) | ApiError::PipelineNotFound(_) => {
-                "ResourceNotFoundException"
-            }
+            ApiError::ResourceNotFound(_)
+            | ApiError::PipelineNotFound(_)
+            | ApiError::PipelineExecutionNotFound(_) => "ResourceNotFoundException",
             ApiError::InvalidInput(_) | ApiError::Validation(_) | ApiError::InvalidNextToken => {
                 "InvalidInputException"
             }
@@ -219,6 +244,7 @@ impl ApiError {
             ApiError::PipelineNotFound(_) | ApiError::ResourceNotFound(_) => {
                 "PipelineNotFoundException"
             }
+            ApiError::PipelineExecutionNotFound(_) => "PipelineExecutionNotFoundException",
             ApiError::Validation(_)
             | ApiError::InvalidInput(_)
             | ApiError::SyncBlockerDoesNotExist
@@ -239,6 +265,7 @@ impl ApiError {
         match self {
             ApiError::ResourceNotFound(_)
             | ApiError::PipelineNotFound(_)
+            | ApiError::PipelineExecutionNotFound(_)
             | ApiError::InvalidInput(_)
             | ApiError::Validation(_)
             | ApiError::InvalidNextToken

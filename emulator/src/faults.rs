@@ -243,7 +243,11 @@ fn default_message(operation: &str, error: &str) -> String {
 
 fn iam_prefix(operation: &str) -> &'static str {
     match operation {
-        "ListPipelines" | "GetPipelineState" | "ListPipelineExecutions" => "codepipeline",
+        "ListPipelines"
+        | "GetPipelineState"
+        | "ListPipelineExecutions"
+        | "GetPipelineExecution"
+        | "ListActionExecutions" => "codepipeline",
         "DescribeStacks" => "cloudformation",
         _ => "codeconnections",
     }

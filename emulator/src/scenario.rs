@@ -273,6 +273,55 @@ pub struct Pipeline {
     pub executions: Vec<PipelineExecution>,
 }
 
+impl Pipeline {
+    /// The pipeline execution `id`, if the pipeline has it.
+    pub fn execution(&self, id: &str) -> Option<&PipelineExecution> {
+        self.executions.iter().find(|e| e.id == id)
+    }
+
+    /// The action executions of one run, newest first: the run's explicit ones, else those the
+    /// stages' latest actions show for it (a stage whose latest execution is this run; a stage
+    /// a newer run has reached since shows that run instead, so this run's entry for it is
+    /// gone, as it would be from `GetPipelineState`).
+    pub fn action_executions(&self, run: &PipelineExecution) -> Vec<ActionExecution> {
+        let mut found = if run.action_executions.is_empty() {
+            self.stages
+                .iter()
+                .filter(|stage| stage.execution_id.as_deref() == Some(run.id.as_str()))
+                .flat_map(|stage| {
+                    stage.actions.iter().filter_map(move |action| {
+                        let status = action.status.clone()?;
+                        Some(ActionExecution {
+                            stage_name: stage.name.clone(),
+                            action_name: action.name.clone(),
+                            action_execution_id: action.execution_id.clone(),
+                            status,
+                            start_time: Some(run.start_time),
+                            last_update_time: action.last_status_change,
+                            updated_by: None,
+                            action_type: None,
+                            external_execution_id: action.external_execution_id.clone(),
+                            external_execution_summary: action.summary.clone(),
+                            external_execution_url: action.external_execution_url.clone(),
+                            error_code: action.error_code.clone(),
+                            error_message: action.error_message.clone(),
+                        })
+                    })
+                })
+                .collect()
+        } else {
+            run.action_executions.clone()
+        };
+        // Newest first, by start then last update (a stable sort keeps the given order of ties).
+        let key = |a: &ActionExecution| {
+            let start = a.start_time.unwrap_or(run.start_time);
+            (start, a.last_update_time.unwrap_or(start))
+        };
+        found.sort_by_key(|a| std::cmp::Reverse(key(a)));
+        found
+    }
+}
+
 /// A stage of a pipeline and its latest execution.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stage {
@@ -316,7 +365,8 @@ pub struct Action {
     pub error_message: Option<String>,
 }
 
-/// One pipeline execution as `ListPipelineExecutions` summarises it.
+/// One pipeline execution: what `ListPipelineExecutions` summarises, `GetPipelineExecution`
+/// describes and `ListActionExecutions` lists the actions of.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PipelineExecution {
     pub id: String,
@@ -327,12 +377,109 @@ pub struct PipelineExecution {
     pub last_update_time: DateTime<Utc>,
     #[serde(default = "default_trigger_type")]
     pub trigger_type: String,
+    /// `trigger.triggerDetail`: the connection, user or rule that started it (absent: none sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger_detail: Option<String>,
+    /// The pipeline version it ran (absent: the pipeline's current version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline_version: Option<i32>,
     #[serde(default)]
     pub source_revisions: Vec<SourceRevision>,
+    /// `GetPipelineExecution`'s `artifactRevisions`; when empty, derived from
+    /// `source_revisions` (see [`PipelineExecution::artifact_revisions`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifact_revisions: Vec<ArtifactRevision>,
+    /// The run's action executions, newest first; when empty, derived from the stages' latest
+    /// actions of this run (see [`Pipeline::action_executions`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub action_executions: Vec<ActionExecution>,
     #[serde(default = "default_execution_mode")]
     pub execution_mode: String,
     #[serde(default = "default_execution_type")]
     pub execution_type: String,
+}
+
+impl PipelineExecution {
+    /// The artifact revisions `GetPipelineExecution` answers: the explicit ones, else one per
+    /// source revision that names a revision, as `<action>Artifact` (the console's default
+    /// output artifact name, `SourceArtifact` for an action named `Source`).
+    pub fn artifact_revisions(&self) -> Vec<ArtifactRevision> {
+        if !self.artifact_revisions.is_empty() {
+            return self.artifact_revisions.clone();
+        }
+        self.source_revisions
+            .iter()
+            .filter(|r| r.revision_id.is_some())
+            .map(|r| ArtifactRevision {
+                name: format!("{}Artifact", r.action_name),
+                revision_id: r.revision_id.clone(),
+                revision_change_identifier: None,
+                revision_summary: r.revision_summary.clone(),
+                created: None,
+                revision_url: r.revision_url.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A revision of an artifact a pipeline execution ran with (`GetPipelineExecution`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactRevision {
+    /// The artifact's name, e.g. `SourceArtifact`.
+    pub name: String,
+    #[serde(default)]
+    pub revision_id: Option<String>,
+    #[serde(default)]
+    pub revision_change_identifier: Option<String>,
+    #[serde(default)]
+    pub revision_summary: Option<String>,
+    #[serde(default)]
+    pub created: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub revision_url: Option<String>,
+}
+
+/// One execution of one action in a pipeline run (`ListActionExecutions`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActionExecution {
+    pub stage_name: String,
+    pub action_name: String,
+    #[serde(default)]
+    pub action_execution_id: Option<String>,
+    /// `InProgress | Abandoned | Succeeded | Failed`.
+    pub status: String,
+    /// Absent: the run's start time.
+    #[serde(default)]
+    pub start_time: Option<DateTime<Utc>>,
+    /// Absent: the start time.
+    #[serde(default)]
+    pub last_update_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub updated_by: Option<String>,
+    /// `input.actionTypeId` (absent: no input sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_type: Option<ActionTypeId>,
+    #[serde(default)]
+    pub external_execution_id: Option<String>,
+    #[serde(default)]
+    pub external_execution_summary: Option<String>,
+    #[serde(default)]
+    pub external_execution_url: Option<String>,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub error_message: Option<String>,
+}
+
+/// What kind of action ran (`ActionTypeId`): all four members are required by the model.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActionTypeId {
+    /// `Source | Build | Deploy | Test | Invoke | Approval | Compute`.
+    pub category: String,
+    /// `AWS | ThirdParty | Custom`.
+    pub owner: String,
+    pub provider: String,
+    pub version: String,
 }
 
 fn default_trigger_type() -> String {
@@ -515,9 +662,15 @@ impl Scenario {
                     start_time: base,
                     last_update_time: base + Duration::minutes(5),
                     trigger_type: default_trigger_type(),
-                    source_revisions: Vec::new(),
+                    source_revisions: vec![SourceRevision {
+                        action_name: "Source".to_owned(),
+                        revision_id: Some(format!("{:040x}", p + 1)),
+                        revision_summary: Some("Fleet release".to_owned()),
+                        revision_url: None,
+                    }],
                     execution_mode: default_execution_mode(),
                     execution_type: default_execution_type(),
+                    ..PipelineExecution::default()
                 }],
             });
         }
@@ -618,6 +771,46 @@ mod tests {
         assert_eq!(groups, [8, 4, 4, 4, 12]);
         let set = StackState { stack_id: Some("arn:x".into()), ..StackState::default() };
         assert_eq!(set.stack_id("payments-api"), "arn:x");
+    }
+
+    #[test]
+    fn executions_without_the_new_members_load_and_derive_them() {
+        let pipeline: Pipeline = serde_json::from_value(serde_json::json!({
+            "name": "p", "version": 2, "created": "2026-11-20T08:00:00Z",
+            "updated": "2026-11-20T08:00:00Z",
+            "stages": [
+                {"name": "Source", "execution_id": "old", "status": "Succeeded",
+                 "actions": [{"name": "Source", "status": "Succeeded",
+                              "last_status_change": "2026-11-20T08:01:00Z"}]},
+                {"name": "Deploy", "execution_id": "run", "status": "Failed",
+                 "actions": [{"name": "Deploy", "status": "Failed", "error_code": "JobFailed",
+                              "last_status_change": "2026-11-20T08:09:00Z"},
+                             {"name": "Never"}]}],
+            "executions": [{"id": "run", "status": "Failed",
+                            "start_time": "2026-11-20T08:05:00Z",
+                            "last_update_time": "2026-11-20T08:09:00Z",
+                            "source_revisions": [{"action_name": "Source", "revision_id": "abc"}]}]
+        }))
+        .unwrap();
+        let run = &pipeline.executions[0];
+        // A stage a newer run leads is not this run's; an action that never ran is not listed.
+        let actions = pipeline.action_executions(run);
+        assert_eq!(actions.len(), 1);
+        assert_eq!(
+            (actions[0].stage_name.as_str(), actions[0].status.as_str()),
+            ("Deploy", "Failed")
+        );
+        assert_eq!(actions[0].error_code.as_deref(), Some("JobFailed"));
+        let revisions = run.artifact_revisions();
+        assert_eq!(revisions[0].name, "SourceArtifact");
+        assert_eq!(revisions[0].revision_id.as_deref(), Some("abc"));
+        // Serialised again, nothing new appears: old scenario files round-trip unchanged.
+        let json = serde_json::to_value(run).unwrap();
+        for absent in
+            ["action_executions", "artifact_revisions", "trigger_detail", "pipeline_version"]
+        {
+            assert!(json.get(absent).is_none(), "{absent}");
+        }
     }
 
     #[test]

@@ -33,6 +33,7 @@ CONNECTION = (
     "arn:aws:codeconnections:eu-west-1:111122223333:connection/0f5b706a-5b1e-4c4e-9d51-2c3f7e0d9a11"
 )
 PIPELINE = "payments-release"
+FAILED_RUN = "3f1a9c2e-7b4d-4e8a-9c1f-2d6b8e0a4f73"
 SYNC = "CFN_STACK_SYNC"
 
 
@@ -155,6 +156,35 @@ def test_pipelines():
     check(state["pipelineName"] == PIPELINE and state["stageStates"], state)
 
 
+def test_what_a_pipeline_run_did():
+    """ListActionExecutions filtered by the run, paged by hand and by botocore's paginator, and
+    GetPipelineExecution's artifact revisions and trigger."""
+    cp = client("codepipeline")
+    run = {"pipelineExecutionId": FAILED_RUN}
+    actions, pages = all_pages(cp.list_action_executions, "actionExecutionDetails", "nextToken",
+                               "maxResults", pipelineName=PIPELINE, filter=run)
+    found = [(a["stageName"], a["actionName"], a["status"]) for a in actions]
+    check(found == [("Deploy", "Deploy", "Failed"), ("Build", "Build", "Succeeded"),
+                    ("Source", "Source", "Succeeded")], found)
+    check(pages == 3, f"one action per page: {pages} pages")
+    deploy = actions[0]
+    check(deploy["pipelineExecutionId"] == FAILED_RUN and deploy["pipelineVersion"] == 3, deploy)
+    check(deploy["startTime"].tzinfo is not None and deploy["lastUpdateTime"], deploy)
+    result = deploy["output"]["executionResult"]
+    check(result["errorDetails"]["code"] == "JobFailed", result)
+    check(result["externalExecutionSummary"] == "Deployment failed", result)
+    paged = cp.get_paginator("list_action_executions").paginate(
+        pipelineName=PIPELINE, filter=run, PaginationConfig={"PageSize": 2})
+    check(sum(len(p["actionExecutionDetails"]) for p in paged) == 3, "paginator")
+
+    execution = cp.get_pipeline_execution(pipelineName=PIPELINE,
+                                          pipelineExecutionId=FAILED_RUN)["pipelineExecution"]
+    check((execution["status"], execution["pipelineVersion"]) == ("Failed", 3), execution)
+    check(execution["trigger"]["triggerType"] == "WebhookV2", execution)
+    revision = execution["artifactRevisions"][0]
+    check(revision["name"] == "SourceArtifact" and len(revision["revisionId"]) == 40, revision)
+
+
 def test_describe_stacks():
     cf = client("cloudformation")
     stack = cf.describe_stacks(StackName=STACK)["Stacks"][0]
@@ -185,6 +215,9 @@ CALLS = {
         "ListPipelines": {},
         "GetPipelineState": {"name": PIPELINE},
         "ListPipelineExecutions": {"pipelineName": PIPELINE},
+        "ListActionExecutions": {"pipelineName": PIPELINE,
+                                 "filter": {"pipelineExecutionId": FAILED_RUN}},
+        "GetPipelineExecution": {"pipelineName": PIPELINE, "pipelineExecutionId": FAILED_RUN},
     },
     "cloudformation": {"DescribeStacks": {"StackName": STACK}},
 }
@@ -257,6 +290,21 @@ def test_errors_the_emulator_answers_by_itself():
     check("no-such-pipeline" in message, message)
     expect_error(lambda: cp.list_pipelines(nextToken="not-a-token"),
                  "InvalidNextTokenException", 400)
+    unknown_run = "00000000-0000-4000-8000-000000000000"
+    message = expect_error(lambda: cp.get_pipeline_execution(
+        pipelineName=PIPELINE, pipelineExecutionId=unknown_run),
+        "PipelineExecutionNotFoundException", 400)
+    check(unknown_run in message, message)
+    expect_error(lambda: cp.list_action_executions(
+        pipelineName=PIPELINE, filter={"pipelineExecutionId": unknown_run}),
+        "PipelineExecutionNotFoundException", 400)
+    expect_error(lambda: cp.list_action_executions(pipelineName="no-such-pipeline"),
+                 "PipelineNotFoundException", 400)
+    expect_error(lambda: cp.list_action_executions(pipelineName=PIPELINE, nextToken="not-a-token"),
+                 "InvalidNextTokenException", 400)
+    # botocore checks only the minimum of maxResults; the service checks the maximum (100).
+    expect_error(lambda: cp.list_action_executions(pipelineName=PIPELINE, maxResults=101),
+                 "ValidationException", 400)
 
     cf = client("cloudformation", attempts=1)
     message = expect_error(lambda: cf.describe_stacks(StackName="no-such-stack"),
