@@ -323,3 +323,152 @@ async fn access_denied_is_recorded_once_and_not_retried_every_poll() {
     assert!(!payments.summary().contains("access"), "{}", payments.summary());
     assert!(f.store.poller_state().await.unwrap().failures.is_empty());
 }
+
+/// The newest execution of `pipeline` the store's history holds, as `(label, note, commit)`.
+async fn pipeline_execution(f: &Fixture, pipeline: &str) -> (String, Option<String>, String) {
+    let history = f.store.history(&resource(&format!("pipeline/{pipeline}")), 10).await.unwrap();
+    let o = &history.first().expect("a pipeline execution was recorded").observation;
+    let commit = o.commit.as_ref().map(|c| c.as_str().to_owned()).unwrap_or_default();
+    (o.change.label(), o.change.note(), commit)
+}
+
+#[tokio::test]
+async fn a_failed_run_is_attributed_to_its_own_actions_after_a_newer_run_started() {
+    use syncwarden_emulator::scenario::ActionExecution;
+    let at = |hms: &str| chrono::DateTime::parse_from_rfc3339(hms).unwrap().to_utc();
+    let mut scenario = demo_scenario();
+    let pipeline = scenario.pipelines.iter_mut().find(|p| p.name == "payments-release").unwrap();
+    // The failed run, as ListActionExecutions keeps it: Build failed once and passed on a
+    // retry of its stage (not the cause); Deploy and Smoke failed.
+    let action = |stage: &str, name: &str, status: &str, start: &str| ActionExecution {
+        stage_name: stage.into(),
+        action_name: name.into(),
+        status: status.into(),
+        start_time: Some(at(start)),
+        ..ActionExecution::default()
+    };
+    pipeline.executions[0].action_executions = vec![
+        ActionExecution {
+            error_code: Some("JobFailed".into()),
+            error_message: Some("Stack payments-api-app is in UPDATE_ROLLBACK_COMPLETE".into()),
+            external_execution_summary: Some("Deployment failed".into()),
+            ..action("Deploy", "Deploy", "Failed", "2026-11-20T10:04:00Z")
+        },
+        ActionExecution {
+            external_execution_summary: Some("3 of 40 checks failed".into()),
+            ..action("Deploy", "Smoke", "Failed", "2026-11-20T10:04:00Z")
+        },
+        action("Build", "Build", "Succeeded", "2026-11-20T10:02:00Z"),
+        ActionExecution {
+            error_code: Some("BuildFailed".into()),
+            error_message: Some("flaky".into()),
+            ..action("Build", "Build", "Failed", "2026-11-20T10:01:00Z")
+        },
+        action("Source", "Source", "Succeeded", "2026-11-20T10:00:00Z"),
+    ];
+    // A newer run started between the poller's reads: it leads every stage already (what
+    // GetPipelineState would show), while the list the poller read still had the failed run
+    // first. Nothing of the failed run is left on the stages.
+    for stage in &mut pipeline.stages {
+        stage.execution_id = Some("7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f".into());
+        stage.status = Some("InProgress".into());
+        for action in &mut stage.actions {
+            action.status = Some("InProgress".into());
+            action.error_code = None;
+            action.error_message = None;
+        }
+    }
+    let emulator = Emulator::start(scenario).await.unwrap();
+    let f = fixture("poll-pipeline-cause").await;
+    poll(&poller(&emulator, &f, config())).await;
+
+    let (label, note, commit) = pipeline_execution(&f, "payments-release").await;
+    assert_eq!(label, "execution FAILED");
+    assert_eq!(
+        note.as_deref(),
+        Some(
+            "stage Deploy / action Deploy: JobFailed — Stack payments-api-app is in \
+             UPDATE_ROLLBACK_COMPLETE; stage Deploy / action Smoke: 3 of 40 checks failed"
+        )
+    );
+    assert_eq!(commit, "4b8d2f61c0e9a7354d1f8e2b6c3a9d0e7f5b1c24");
+    let state = f.store.state(&resource("pipeline/payments-release")).await.unwrap().unwrap();
+    assert_eq!(state.health, Health::Failing);
+
+    // search-release failed too (its stages still show that run, so its actions are derived).
+    let (_, note, _) = pipeline_execution(&f, "search-release").await;
+    assert!(note.unwrap().starts_with("stage Deploy / action Deploy: JobFailed — "));
+
+    // Calls: one ListPipelineExecutions per pipeline; ListActionExecutions only for the two
+    // failed runs; every summary named its revision and trigger, so no GetPipelineExecution;
+    // GetPipelineState is not used at all.
+    let calls = emulator.calls();
+    assert_eq!(calls["ListPipelineExecutions"], 3, "{calls:?}");
+    assert_eq!(calls["ListActionExecutions"], 2, "{calls:?}");
+    assert_eq!(calls.get("GetPipelineExecution"), None, "{calls:?}");
+    assert_eq!(calls.get("GetPipelineState"), None, "{calls:?}");
+}
+
+#[tokio::test]
+async fn a_run_whose_summary_lacks_the_revision_gets_it_from_get_pipeline_execution() {
+    use syncwarden_emulator::scenario::ArtifactRevision;
+    let mut scenario = demo_scenario();
+    let pipeline = scenario.pipelines.iter_mut().find(|p| p.name == "network-release").unwrap();
+    // An S3 source: the summary names no revision; the execution's artifact does, opaquely.
+    let run = &mut pipeline.executions[0];
+    run.source_revisions.clear();
+    run.artifact_revisions = vec![ArtifactRevision {
+        name: "SourceArtifact".into(),
+        revision_id: Some("3Lk9.Fz_q2VmXrTg0bJh8Yw".into()),
+        revision_summary: Some("Tighten NACLs\n\nfrom the S3 upload".into()),
+        ..ArtifactRevision::default()
+    }];
+    let emulator = Emulator::start(scenario).await.unwrap();
+    let f = fixture("poll-pipeline-revision").await;
+    let poller = poller(&emulator, &f, config());
+    poll(&poller).await;
+
+    let (label, note, commit) = pipeline_execution(&f, "network-release").await;
+    assert_eq!(label, "execution SUCCEEDED");
+    assert_eq!(commit, "3Lk9.Fz_q2VmXrTg0bJh8Yw", "the artifact revision, kept as is");
+    assert_eq!(note.as_deref(), Some("Tighten NACLs"), "its summary's first line");
+    let calls = emulator.calls();
+    assert_eq!(calls["GetPipelineExecution"], 1, "only the revision-less run: {calls:?}");
+    assert_eq!(calls["ListActionExecutions"], 2, "only the failed runs: {calls:?}");
+
+    // The next poll costs the same calls and writes nothing.
+    emulator.reset_calls();
+    f.ops.reset();
+    let again = poll(&poller).await;
+    assert!(again.recorded.is_empty(), "{again:?}");
+    assert_eq!(f.ops.writes(), 0);
+    assert_eq!(emulator.calls(), calls);
+}
+
+#[tokio::test]
+async fn a_run_gone_between_the_reads_is_recorded_without_its_cause() {
+    // The list names a run that GetPipelineExecution and ListActionExecutions no longer know
+    // (PipelineExecutionNotFoundException): the run is still recorded, from its summary.
+    let mut scenario = demo_scenario();
+    let pipeline = scenario.pipelines.iter_mut().find(|p| p.name == "payments-release").unwrap();
+    pipeline.executions[0].source_revisions.clear();
+    let emulator = Emulator::start(scenario).await.unwrap();
+    let mut faults = Faults::default();
+    for operation in ["GetPipelineExecution", "ListActionExecutions"] {
+        faults.errors.insert(
+            operation.into(),
+            syncwarden_emulator::ForcedError {
+                error: "PipelineExecutionNotFoundException".into(),
+                rate: 1.0,
+                message: None,
+            },
+        );
+    }
+    emulator.set_faults(faults);
+    let f = fixture("poll-pipeline-gone").await;
+    let report = poll(&poller(&emulator, &f, config())).await;
+    assert!(report.failures.is_empty(), "{report:?}");
+    let (label, note, commit) = pipeline_execution(&f, "payments-release").await;
+    assert_eq!((label.as_str(), commit.as_str()), ("execution FAILED", ""));
+    assert_eq!(note.as_deref(), Some("WebhookV2"), "no cause, no commit message: the trigger");
+}

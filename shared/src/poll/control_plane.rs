@@ -6,6 +6,9 @@
 
 use aws_sdk_codeconnections::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_codeconnections::types::SyncConfigurationType;
+use aws_sdk_codepipeline::types::{
+    ActionExecutionFilter, ActionExecutionStatus, PipelineExecutionStatus,
+};
 use chrono::{DateTime, Utc};
 
 use super::observe::{Blocker, Connection, PipelineRun, RepositorySync, StackSync};
@@ -277,7 +280,15 @@ impl ControlPlane {
         }))
     }
 
-    /// A pipeline's latest execution and, if an action of it failed, where and why.
+    /// A pipeline's latest execution and, if it failed, which action(s) of that run failed
+    /// and why.
+    ///
+    /// Calls: `ListPipelineExecutions` (one page of one) always; `ListActionExecutions`
+    /// filtered by the run's id (every page, 100 a page) only when the run failed; and
+    /// `GetPipelineExecution` only when the summary names no source revision or no trigger.
+    /// A healthy run with its revision costs one call. The failure is read by execution id,
+    /// not from `GetPipelineState`, which shows only each stage's latest run: once a newer
+    /// run has started, the failed run's actions would be gone from it.
     pub async fn pipeline_run(
         &self,
         pipeline: &PipelineName,
@@ -302,39 +313,8 @@ impl ControlPlane {
         else {
             return Ok(None);
         };
-        let state = self
-            .pipelines
-            .get_pipeline_state()
-            .name(pipeline.as_str())
-            .send()
-            .await
-            .map_err(|e| ApiError::new("GetPipelineState", pipeline.as_str(), e))?;
-        // The failed action of this execution, as a person would say it.
-        let failure = state.stage_states().iter().find_map(|stage| {
-            let in_this_run =
-                stage.latest_execution().map(|e| e.pipeline_execution_id()) == Some(execution_id);
-            let failed = stage.action_states().iter().find(|a| {
-                a.latest_execution().and_then(|e| e.status()).map(|s| s.as_str()) == Some("Failed")
-            })?;
-            let details = failed.latest_execution().and_then(|e| e.error_details());
-            in_this_run.then(|| {
-                let mut text = format!(
-                    "stage {} / action {}",
-                    stage.stage_name().unwrap_or("?"),
-                    failed.action_name().unwrap_or("?")
-                );
-                if let Some(details) = details {
-                    text.push_str(&format!(
-                        ": {} — {}",
-                        details.code().unwrap_or("error"),
-                        details.message().unwrap_or_default()
-                    ));
-                }
-                text
-            })
-        });
-        let revision = latest.source_revisions().first();
-        Ok(Some(PipelineRun {
+        let revision = latest.source_revisions().iter().find(|r| r.revision_id().is_some());
+        let mut run = PipelineRun {
             pipeline: pipeline.clone(),
             execution_id: execution_id.to_owned(),
             status: status.as_str().to_owned(),
@@ -346,8 +326,119 @@ impl ControlPlane {
             revision: revision.and_then(|r| r.revision_id()).map(str::to_owned),
             revision_summary: revision.and_then(|r| r.revision_summary()).map(str::to_owned),
             trigger: latest.trigger().and_then(|t| t.trigger_type()).map(|t| t.as_str().to_owned()),
-            failure,
-        }))
+            failure: None,
+        };
+        if run.revision.is_none() || run.trigger.is_none() {
+            self.complete_from_execution(&mut run).await?;
+        }
+        if *status == PipelineExecutionStatus::Failed {
+            run.failure = self.failed_actions(pipeline, execution_id).await?;
+        }
+        Ok(Some(run))
+    }
+
+    /// Fills what the summary lacked from `GetPipelineExecution`: the source revision (its
+    /// first artifact revision that names one) and the trigger. A run that is gone by now
+    /// (`PipelineExecutionNotFoundException`) leaves the run as the summary had it.
+    async fn complete_from_execution(&self, run: &mut PipelineRun) -> Result<(), ApiError> {
+        let subject = format!("{}/{}", run.pipeline, run.execution_id);
+        let result = self
+            .pipelines
+            .get_pipeline_execution()
+            .pipeline_name(run.pipeline.as_str())
+            .pipeline_execution_id(&run.execution_id)
+            .send()
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_pipeline_execution_not_found_exception()) =>
+            {
+                return Ok(());
+            }
+            Err(e) => return Err(ApiError::new("GetPipelineExecution", subject, e)),
+        };
+        let Some(execution) = output.pipeline_execution() else {
+            return Ok(());
+        };
+        if run.revision.is_none()
+            && let Some(artifact) =
+                execution.artifact_revisions().iter().find(|a| a.revision_id().is_some())
+        {
+            run.revision = artifact.revision_id().map(str::to_owned);
+            run.revision_summary = artifact.revision_summary().map(str::to_owned);
+        }
+        if run.trigger.is_none() {
+            run.trigger =
+                execution.trigger().and_then(|t| t.trigger_type()).map(|t| t.as_str().to_owned());
+        }
+        Ok(())
+    }
+
+    /// The failed actions of one run (`ListActionExecutions` filtered by its id, every page),
+    /// as a person would say it: "stage X / action Y: code — message", or the provider's
+    /// summary when there is no error, each action once (its newest attempt: an action that
+    /// failed and then succeeded on a retry of its stage did not fail the run), in the order
+    /// the service lists them (newest first), joined by "; ". `None` when no action says it
+    /// failed.
+    async fn failed_actions(
+        &self,
+        pipeline: &PipelineName,
+        execution_id: &str,
+    ) -> Result<Option<String>, ApiError> {
+        let subject = format!("{pipeline}/{execution_id}");
+        let mut pages = self
+            .pipelines
+            .list_action_executions()
+            .pipeline_name(pipeline.as_str())
+            .filter(ActionExecutionFilter::builder().pipeline_execution_id(execution_id).build())
+            .max_results(100)
+            .into_paginator()
+            .send();
+        let mut seen: Vec<(String, String)> = Vec::new();
+        let mut failures = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = match page {
+                Ok(page) => page,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_pipeline_execution_not_found_exception()) =>
+                {
+                    return Ok(None);
+                }
+                Err(e) => return Err(ApiError::new("ListActionExecutions", subject, e)),
+            };
+            for action in page.action_execution_details() {
+                let stage = action.stage_name().unwrap_or("?");
+                let name = action.action_name().unwrap_or("?");
+                let key = (stage.to_owned(), name.to_owned());
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
+                if action.status() != Some(&ActionExecutionStatus::Failed) {
+                    continue;
+                }
+                let result = action.output().and_then(|o| o.execution_result());
+                let mut text = format!("stage {stage} / action {name}");
+                match (result.and_then(|r| r.error_details()), result) {
+                    (Some(details), _) => text.push_str(&format!(
+                        ": {} — {}",
+                        details.code().unwrap_or("error"),
+                        details.message().unwrap_or_default()
+                    )),
+                    (None, Some(r)) => {
+                        if let Some(summary) = r.external_execution_summary() {
+                            text.push_str(&format!(": {summary}"));
+                        }
+                    }
+                    (None, None) => {}
+                }
+                failures.push(text);
+            }
+        }
+        Ok(Some(failures.join("; ")).filter(|f| !f.is_empty()))
     }
 
     /// Resolves a blocker (`UpdateSyncBlocker`), which retries the latest commit, and returns

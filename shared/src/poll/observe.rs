@@ -50,7 +50,8 @@ pub struct RepositorySync {
     pub last_event_at: Option<DateTime<Utc>>,
 }
 
-/// A pipeline's latest execution (`ListPipelineExecutions`, `GetPipelineState`).
+/// A pipeline's latest execution (`ListPipelineExecutions`; `ListActionExecutions` of that
+/// run when it failed; `GetPipelineExecution` when the summary lacks the revision or trigger).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PipelineRun {
     pub pipeline: PipelineName,
@@ -58,10 +59,11 @@ pub struct PipelineRun {
     /// As the API spells it (`Failed`, `InProgress`, …).
     pub status: String,
     pub last_update_at: DateTime<Utc>,
+    /// The source revision, opaque (a Git commit, a CodeCommit id, an S3 version, …).
     pub revision: Option<String>,
     pub revision_summary: Option<String>,
     pub trigger: Option<String>,
-    /// Stage, action and error of a failed action in this execution.
+    /// Stage, action and error of each failed action of this execution (not of a newer run).
     pub failure: Option<String>,
 }
 
