@@ -76,7 +76,8 @@ pub enum Change {
         trigger: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         commit_message: Option<String>,
-        /// Where it failed, when the poller read it from `GetPipelineState`.
+        /// Where it failed, when the poller read it from `ListActionExecutions` (that run's
+        /// failed actions, even when a newer run has started).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         failure: Option<String>,
         /// The commit's author (email, else display name) from a Git trigger: whom to mention.

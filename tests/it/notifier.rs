@@ -35,7 +35,25 @@ struct Setup {
 }
 
 async fn setup(test: &str, flap_minutes: i64) -> Setup {
+    setup_with(test, flap_minutes, None).await.0
+}
+
+/// A setup whose notifier reaches the store through a fault proxy, when `faults` are given
+/// (the changes themselves are recorded directly).
+async fn setup_with(
+    test: &str,
+    flap_minutes: i64,
+    faults: Option<syncwarden_emulator::StoreFaults>,
+) -> (Setup, Option<syncwarden_emulator::StoreFaultProxy>) {
     let f = fixture(test).await;
+    let (notifier_store, proxy) = match faults {
+        None => (f.store.clone(), None),
+        Some(faults) => {
+            let ops = syncwarden_tests::OperationCounter::default();
+            let (client, proxy) = syncwarden_tests::faulty_client(&ops, faults).await;
+            (shared::HistoryStore::new(client, f.table.clone(), Default::default()), Some(proxy))
+        }
+    };
     let slack = SlackServer::start().await.unwrap();
     let topic = topic(test).await;
     let hook = secret(&format!("{test}-hook"), &slack.webhook_url()).await;
@@ -50,14 +68,14 @@ async fn setup(test: &str, flap_minutes: i64) -> Setup {
         "authors": {"mary.major@acme.example": "U0MARY"},
     });
     let notifier = Notifier::new(
-        f.store.clone(),
+        notifier_store,
         Routing::parse(&routes.to_string()).unwrap(),
         SecretCache::new(secretsmanager()),
         SlackClient::new(slack.api_base()).unwrap(),
         SnsPublisher::new(sns()),
         IncidentConfig { flap_window: chrono::Duration::minutes(flap_minutes) },
     );
-    Setup { f, slack, topic, notifier, sequence: 0, hook, token }
+    (Setup { f, slack, topic, notifier, sequence: 0, hook, token }, proxy)
 }
 
 /// Stores a new value in a secret, as a rotation does.
@@ -371,4 +389,55 @@ async fn a_secret_is_read_again_after_its_ttl_or_at_once_when_evicted() {
     cache.evict(&arn).await;
     assert_eq!(cache.get(&arn).await.unwrap().expose(), "third", "evicted: read at once");
     assert_eq!(format!("{:?}", cache.get(&arn).await.unwrap()), "Secret(***)");
+}
+
+/// Under 30 % store throttling and some lost responses (written, answered 500), a stream of
+/// changes redelivered from its first failed record, as Lambda does, sends every notice exactly
+/// once: the same messages, in the same order, as a run without faults.
+#[tokio::test]
+async fn store_throttling_sends_nothing_twice_and_loses_nothing() {
+    let observations = [
+        sync("e1", 0, SyncStatus::Failed, A),
+        sync("e2", 5, SyncStatus::Failed, A),
+        sync("e3", 9, SyncStatus::Succeeded, B),
+        sync("e4", 60, SyncStatus::Failed, B),
+        sync("e5", 65, SyncStatus::InProgress, B),
+        sync("e6", 70, SyncStatus::Failed, B),
+        sync("e7", 80, SyncStatus::Succeeded, A),
+    ];
+    let mut clean = setup("notify-faults-clean", 30).await;
+    clean.run(&observations).await;
+
+    let faults = syncwarden_emulator::StoreFaults {
+        throttle_rate: 0.3,
+        lost_response_rate: 0.05,
+        seed: Some(3),
+        ..Default::default()
+    };
+    let (mut s, proxy) = setup_with("notify-faults", 30, Some(faults)).await;
+    let records = s.record(&observations).await;
+    let mut from = 0;
+    for delivery in 1.. {
+        assert!(delivery < 100, "still failing after {delivery} deliveries");
+        let failed = s.deliver(&records[from..]).await;
+        let Some(Some(first)) = failed.first() else { break };
+        // The failure names the record by its sequence number; Lambda resumes there.
+        from = records
+            .iter()
+            .position(|r| r.change.sequence_number.as_ref() == Some(first))
+            .unwrap();
+    }
+    let injected = proxy.unwrap().injected();
+    let throttled = injected.get("ProvisionedThroughputExceededException").copied().unwrap_or(0)
+        + injected.get("ThrottlingException").copied().unwrap_or(0);
+    assert!(throttled > 10, "{injected:?}");
+
+    let texts = |s: &Setup, kind| s.slack(kind).iter().map(text).collect::<Vec<_>>();
+    for kind in [SlackCall::Webhook, SlackCall::PostMessage, SlackCall::Update] {
+        assert_eq!(texts(&s, kind), texts(&clean, kind), "{kind:?}");
+    }
+    let subjects = |pages: Vec<serde_json::Value>| {
+        pages.iter().map(|p| p["Subject"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(subjects(s.topic.received().await), subjects(clean.topic.received().await));
 }

@@ -165,25 +165,34 @@ pub async fn fixture(test: &str) -> Fixture {
 }
 
 /// A fresh table whose store reaches the local server only through a fault proxy
-/// ([`syncwarden_emulator::StoreFaultProxy`]), with the SDK's default three attempts (at
-/// millisecond backoffs). The table is created directly, before any fault applies.
+/// ([`syncwarden_emulator::StoreFaultProxy`]). The table is created directly, before any fault
+/// applies.
 pub async fn faulty_fixture(
     test: &str,
     faults: syncwarden_emulator::StoreFaults,
 ) -> (Fixture, syncwarden_emulator::StoreFaultProxy) {
     let table = table_name(test);
     TABLE.create(&dynamodb(&OperationCounter::default()), &table).await.expect("create table");
+    let ops = OperationCounter::default();
+    let (client, proxy) = faulty_client(&ops, faults).await;
+    let store = HistoryStore::new(client.clone(), table.clone(), Retention::default());
+    (Fixture { store, client, table, ops }, proxy)
+}
+
+/// A DynamoDB client whose every call crosses a fault proxy in front of the local server, with
+/// the SDK's default three attempts (at millisecond backoffs), counting its operations.
+pub async fn faulty_client(
+    ops: &OperationCounter,
+    faults: syncwarden_emulator::StoreFaults,
+) -> (aws_sdk_dynamodb::Client, syncwarden_emulator::StoreFaultProxy) {
     let proxy = syncwarden_emulator::StoreFaultProxy::start(&endpoint(), faults)
         .await
         .expect("start the store fault proxy");
-    let ops = OperationCounter::default();
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk_config(&proxy.url()))
         .retry_config(fast_retries().with_max_attempts(3))
         .interceptor(ops.clone())
         .build();
-    let client = aws_sdk_dynamodb::Client::from_conf(config);
-    let store = HistoryStore::new(client.clone(), table.clone(), Retention::default());
-    (Fixture { store, client, table, ops }, proxy)
+    (aws_sdk_dynamodb::Client::from_conf(config), proxy)
 }
 
 /// The repository's `events/` directory.

@@ -19,10 +19,31 @@ use super::slack::{self, SlackClient, SlackError};
 use super::sns::{self, SnsPublisher};
 use crate::poll::ApiError;
 use crate::reconcile::ResourceState;
-use crate::store::{Claim, HistoryStore, StoreError};
+use crate::store::{Claim, HistoryStore, StoreError, claim_token};
 
 /// How long a claim holds before another invocation may take the delivery over.
 const CLAIM_LEASE_SECONDS: i64 = 120;
+
+/// Retries an idempotent ledger call beyond the SDK's own attempts, for as long as the deadline
+/// allows: between a claim, a message and its record, a store hiccup must not strand a claim
+/// (the redelivery would wait out its lease) or lose the fact that a message went out.
+async fn persist<T, F, Fut>(deadline: Instant, mut call: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
+    let mut pause = std::time::Duration::from_millis(50);
+    loop {
+        match call().await {
+            Err(error @ StoreError::Dynamo { .. }) if Instant::now() + pause * 2 < deadline => {
+                tracing::warn!(error = %error, "ledger write failed; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(2));
+            }
+            result => return result,
+        }
+    }
+}
 
 /// Why a change could not be fully notified (it will be redelivered).
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +145,11 @@ impl Notifier {
         deadline: Instant,
     ) -> Result<bool, NotifyError> {
         let lease = Duration::seconds(CLAIM_LEASE_SECONDS);
-        match self.store.claim_delivery(&notice.transition_id, name, lease).await? {
+        let token = claim_token();
+        let transition = notice.transition_id.as_str();
+        let claim =
+            persist(deadline, || self.store.claim_delivery(transition, name, lease, &token));
+        match claim.await? {
             Claim::AlreadySent { slack_ts } => {
                 // A root posted before a crash: its ts lives in the ledger.
                 if let (Some(ts), NoticeKind::Opened) = (slack_ts, notice.kind) {
@@ -137,11 +162,14 @@ impl Notifier {
         }
         match self.send(notice, name, channel, incident, deadline).await {
             Ok(slack_ts) => {
-                self.store.mark_delivered(&notice.transition_id, name, slack_ts.as_deref()).await?;
+                // The message cannot be taken back: losing this write would send it again
+                // once the lease runs out.
+                let ts = slack_ts.as_deref();
+                persist(deadline, || self.store.mark_delivered(transition, name, ts)).await?;
                 Ok(true)
             }
             Err(error) => {
-                self.store.release_delivery(&notice.transition_id, name).await?;
+                persist(deadline, || self.store.release_delivery(transition, name)).await?;
                 Err(error)
             }
         }

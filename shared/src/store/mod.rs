@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use error::StoreError;
-pub use notify::Claim;
+pub use notify::{Claim, claim_token};
 pub use poller::{PollFailure, PollerState};
 pub use schema::TABLE;
 

@@ -29,6 +29,9 @@ struct LedgerItem {
     status: LedgerStatus,
     /// While claimed: until when the claimer may send before others may take over.
     lease_until: i64,
+    /// Who claimed it: the SDK's retry of a claim whose answer was lost finds its own claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claimed_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sent_at: Option<DateTime<Utc>>,
     /// Slack `ts` of what was posted (a thread root is found again through it).
@@ -53,6 +56,14 @@ pub enum Claim {
     AlreadySent { slack_ts: Option<String> },
     /// Another invocation is sending it right now: try again later.
     Busy,
+}
+
+/// A token unique to one claimer (process, time, sequence): no two deliveries share it.
+pub fn claim_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    format!("{}-{nanos}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 fn ledger_key(transition: &str, channel: &str) -> (String, String) {
@@ -88,12 +99,14 @@ impl HistoryStore {
     }
 
     /// Claims the delivery of `transition` to `channel` for `lease` (a conditional write before
-    /// sending: of two concurrent invocations, one gets it).
+    /// sending: of two concurrent invocations, one gets it). `token` names this claimer (see
+    /// [`claim_token`]); a retry with the same token finds its own claim acquired.
     pub async fn claim_delivery(
         &self,
         transition: &str,
         channel: &str,
         lease: Duration,
+        token: &str,
     ) -> Result<Claim, StoreError> {
         let now = Utc::now();
         let (pk, sk) = ledger_key(transition, channel);
@@ -102,6 +115,7 @@ impl HistoryStore {
             sk: sk.clone(),
             status: LedgerStatus::Claimed,
             lease_until: (now + lease).timestamp(),
+            claimed_by: Some(token.to_owned()),
             sent_at: None,
             slack_ts: None,
             expires_at: (now + Duration::days(LEDGER_RETENTION_DAYS)).timestamp(),
@@ -112,12 +126,16 @@ impl HistoryStore {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            // New, or a claim whose claimer died before sending (its lease ran out).
+            // New, or a claim whose claimer died before sending (its lease ran out), or this
+            // very claim: the SDK resends a request whose answer was lost (a 500 after the
+            // write), and that must not read as someone else's claim.
             .condition_expression(
-                "attribute_not_exists(pk) OR (#status = :claimed AND lease_until < :now)",
+                "attribute_not_exists(pk) OR (#status = :claimed AND \
+                 (lease_until < :now OR claimed_by = :me))",
             )
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":claimed", s("claimed"))
+            .expression_attribute_values(":me", s(token))
             .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
             .send()
             .await;
