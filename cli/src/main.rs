@@ -126,7 +126,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         return schema(write.as_ref());
     }
     let table = cli.table.clone().context("no table: pass --table NAME or set TABLE_NAME")?;
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    // The functions' timeouts: a hung endpoint fails the command instead of hanging it.
+    let mut loader = shared::aws::loader();
     if let Some(profile) = &cli.profile {
         loader = loader.profile_name(profile);
     }

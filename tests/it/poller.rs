@@ -472,3 +472,137 @@ async fn a_run_gone_between_the_reads_is_recorded_without_its_cause() {
     assert_eq!((label.as_str(), commit.as_str()), ("execution FAILED", ""));
     assert_eq!(note.as_deref(), Some("WebhookV2"), "no cause, no commit message: the trigger");
 }
+
+/// AWS's per-operation quotas: the stack reads of a 60-stack fleet are limited to 30 a second
+/// (bursts of 3), well below what the poll asks. The SDK backs off and retries; what still
+/// fails is a failure of that target, read again by the next poll; within a few polls every
+/// resource is covered, and nothing else fails.
+#[tokio::test]
+async fn a_rate_limited_account_is_still_polled_completely() {
+    let emulator = Emulator::start(Scenario::fleet(60)).await.unwrap();
+    let mut faults = Faults { seed: Some(11), ..Faults::default() };
+    for operation in ["GetResourceSyncStatus", "GetSyncBlockerSummary"] {
+        faults.rate_limits.insert(
+            operation.into(),
+            syncwarden_emulator::RateLimit { per_second: 30.0, burst: 3 },
+        );
+    }
+    emulator.set_faults(faults);
+    let f = fixture("poll-rate-limit").await;
+    // The SDK's standard backoff, scaled down (the template's AWS_MAX_ATTEMPTS=6): exponential
+    // with jitter, so retries spread out the way AWS's quota refills.
+    let retries = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(6)
+        .with_initial_backoff(Duration::from_millis(50))
+        .with_max_backoff(Duration::from_secs(1));
+    let sdk =
+        syncwarden_tests::sdk_config(&emulator.url()).into_builder().retry_config(retries).build();
+    let control = shared::poll::ControlPlane::new(
+        aws_sdk_codeconnections::Client::new(&sdk),
+        aws_sdk_codepipeline::Client::new(&sdk),
+    );
+    let poller = Poller::new(control, f.store.clone(), None, config());
+    let mut polls = 0;
+    loop {
+        polls += 1;
+        let report = poll(&poller).await;
+        assert!(report.complete, "{report:?}");
+        assert!(
+            report.failures.iter().all(|f| f.error.contains("ThrottlingException")),
+            "only throttling fails: {:?}",
+            report.failures
+        );
+        if report.failures.is_empty() {
+            assert_eq!(f.store.states(StateFilter::All).await.unwrap().len(), report.targets);
+            break;
+        }
+        assert!(polls < 8, "still throttled after {polls} polls: {report:?}");
+    }
+    let calls = emulator.calls();
+    assert!(calls["GetResourceSyncStatus"] > 60, "throttled calls were retried: {calls:?}");
+}
+
+/// The other modelled errors a poll meets are transient failures of what they hit: a
+/// connection that is `ResourceUnavailable` fails that target only, and the next poll reads
+/// it; a `ConcurrentModification` of the repository links fails discovery as retryable.
+#[tokio::test]
+async fn resource_unavailable_and_concurrent_modification_are_transient() {
+    let emulator = Emulator::start(demo_scenario()).await.unwrap();
+    let f = fixture("poll-transient").await;
+    let forced = |operation: &str, error: &str| {
+        let mut faults = Faults::default();
+        faults.errors.insert(
+            operation.into(),
+            syncwarden_emulator::ForcedError { error: error.into(), rate: 1.0, message: None },
+        );
+        faults
+    };
+    emulator.set_faults(forced("GetConnection", "ResourceUnavailableException"));
+    let first = poll(&poller(&emulator, &f, config())).await;
+    assert_eq!(first.failures.len(), 1, "{first:?}");
+    let failure = &first.failures[0];
+    assert!(failure.target.starts_with("connection/"), "{failure:?}");
+    assert!(failure.error.contains("ResourceUnavailableException"), "{failure:?}");
+    assert_eq!(failure.denied_action, None, "not a permission problem");
+    assert!(f.store.states(StateFilter::All).await.unwrap().len() >= first.targets - 1);
+
+    emulator.set_faults(Faults::default());
+    let second = poll(&poller(&emulator, &f, config())).await;
+    assert!(second.failures.is_empty(), "{second:?}");
+    assert!(f.store.poller_state().await.unwrap().failures.is_empty(), "the failure is cleared");
+
+    emulator.set_faults(forced("ListRepositoryLinks", "ConcurrentModificationException"));
+    let error = poller(&emulator, &f, config())
+        .run(Instant::now() + Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("ConcurrentModificationException"), "{error}");
+    let diagnostic = lambda_runtime::Diagnostic::from(error);
+    assert_eq!(diagnostic.error_type, "Retryable.DiscoveryFailure");
+}
+
+/// Under 30 % store throttling (and some lost responses), polls until one completes cleanly
+/// (a poll that fails is retried by the next schedule): every resource ends as a fault-free
+/// poll leaves it, with no history entry twice.
+#[tokio::test]
+async fn store_throttling_loses_nothing_and_records_nothing_twice() {
+    let emulator = Emulator::start(Scenario::fleet(30)).await.unwrap();
+    let clean = fixture("poll-store-clean").await;
+    poll(&poller(&emulator, &clean, config())).await;
+
+    let faults = syncwarden_emulator::StoreFaults {
+        throttle_rate: 0.3,
+        lost_response_rate: 0.05,
+        seed: Some(5),
+        ..Default::default()
+    };
+    let (f, proxy) = syncwarden_tests::faulty_fixture("poll-store-faults", faults).await;
+    let faulty = poller(&emulator, &f, config());
+    for run in 1.. {
+        assert!(run < 20, "no clean poll after {run} runs");
+        match faulty.run(Instant::now() + Duration::from_secs(60)).await {
+            Ok(report) if report.complete && report.failures.is_empty() => break,
+            Ok(_) => {}
+            Err(error) => assert_eq!(
+                lambda_runtime::Diagnostic::from(error).error_type,
+                "Retryable.StoreFailure"
+            ),
+        }
+    }
+    let injected = proxy.injected();
+    assert!(injected.get("ThrottlingException").copied().unwrap_or(0) > 10, "{injected:?}");
+
+    proxy.set_faults(Default::default()).unwrap();
+    let summary = |store: shared::HistoryStore| async move {
+        let mut out = Vec::new();
+        for state in store.states(StateFilter::All).await.unwrap() {
+            let history = store.history(&state.resource, 100).await.unwrap();
+            let labels: Vec<String> =
+                history.iter().map(|e| e.observation.change.label()).collect();
+            out.push((state.resource.to_string(), state.health, labels));
+        }
+        out.sort();
+        out
+    };
+    assert_eq!(summary(f.store.clone()).await, summary(clean.store.clone()).await);
+}

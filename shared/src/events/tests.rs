@@ -372,3 +372,101 @@ proptest::proptest! {
     }
 }
 use proptest::strategy::Strategy;
+
+/// The published corpus (`tests/fixtures/published/`), each event with the JSON pointer of
+/// every node in it: the material the structure-aware fuzz below mutates.
+fn published() -> &'static [(serde_json::Value, Vec<String>)] {
+    static CORPUS: std::sync::LazyLock<Vec<(serde_json::Value, Vec<String>)>> =
+        std::sync::LazyLock::new(|| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/fixtures/published");
+            let mut corpus = Vec::new();
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                if !name.ends_with(".json") || name == "expected.json" {
+                    continue;
+                }
+                let value: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+                let mut pointers = Vec::new();
+                collect_pointers(&value, String::new(), &mut pointers);
+                corpus.push((value, pointers));
+            }
+            corpus.sort_by_key(|(value, _)| value.to_string());
+            corpus
+        });
+    &CORPUS
+}
+
+fn collect_pointers(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    out.push(at.clone());
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map {
+                let key = key.replace('~', "~0").replace('/', "~1");
+                collect_pointers(child, format!("{at}/{key}"), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                collect_pointers(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn any_json() -> impl Strategy<Value = Option<serde_json::Value>> {
+    use serde_json::{Value, json};
+    proptest::prop_oneof![
+        proptest::strategy::Just(None), // remove the node
+        proptest::strategy::Just(Some(Value::Null)),
+        proptest::num::i64::ANY.prop_map(|n| Some(Value::from(n))),
+        proptest::num::f64::NORMAL.prop_map(|n| Some(json!(n))),
+        proptest::bool::ANY.prop_map(|b| Some(Value::from(b))),
+        "\\PC{0,24}".prop_map(|s| Some(Value::from(s))),
+        proptest::strategy::Just(Some(json!({"nested": [1, "x", null]}))),
+        proptest::strategy::Just(Some(json!([]))),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(2_000),
+        ..Default::default()
+    })]
+
+    /// Every published event with any one node replaced by any JSON value, or removed, is
+    /// an observation, an ignored event or an error that says what is wrong: never a panic.
+    #[test]
+    fn published_events_mutated_anywhere_never_panic(
+        file in proptest::num::usize::ANY,
+        node in proptest::num::usize::ANY,
+        replacement in any_json(),
+        accepted in proptest::sample::subsequence(EventFamily::ALL.to_vec(), 0..=3),
+    ) {
+        let corpus = published();
+        let (event, pointers) = &corpus[file % corpus.len()];
+        let pointer = &pointers[node % pointers.len()];
+        let mut mutated = event.clone();
+        match (replacement, pointer.rsplit_once('/')) {
+            (Some(value), _) => match mutated.pointer_mut(pointer) {
+                Some(slot) => *slot = value,
+                None => unreachable!("every pointer was collected from the event"),
+            },
+            (None, Some((parent, key))) => match mutated.pointer_mut(parent) {
+                Some(serde_json::Value::Object(map)) => { map.remove(key); }
+                Some(serde_json::Value::Array(items)) => {
+                    if let Ok(i) = key.parse::<usize>() { items.remove(i); }
+                }
+                _ => {}
+            },
+            (None, None) => mutated = serde_json::Value::Null,
+        }
+        let bytes = serde_json::to_vec(&mutated).unwrap();
+        if let Err(error) = parse_event(&bytes, &accepted) {
+            proptest::prop_assert!(!error.to_string().is_empty());
+        }
+    }
+}
