@@ -422,10 +422,8 @@ async fn store_throttling_sends_nothing_twice_and_loses_nothing() {
         let failed = s.deliver(&records[from..]).await;
         let Some(Some(first)) = failed.first() else { break };
         // The failure names the record by its sequence number; Lambda resumes there.
-        from = records
-            .iter()
-            .position(|r| r.change.sequence_number.as_ref() == Some(first))
-            .unwrap();
+        from =
+            records.iter().position(|r| r.change.sequence_number.as_ref() == Some(first)).unwrap();
     }
     let injected = proxy.unwrap().injected();
     let throttled = injected.get("ProvisionedThroughputExceededException").copied().unwrap_or(0)
