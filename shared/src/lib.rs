@@ -2,7 +2,7 @@
 //!
 //! The crate is a functional core with a thin imperative shell:
 //! - pure: [`events`] (EventBridge JSON → [`Observation`]), [`reconcile`] (state + observation →
-//!   new state), the models in [`ids`], [`status`] and [`observation`];
+//!   new state), the models in [`ids`], [`status`], [`observation`] and [`decision`];
 //! - I/O: [`store`] (the DynamoDB history), [`aws`] (SDK configuration), [`telemetry`].
 //!
 //! [`recorder`] joins the two: parse → reconcile → write, the design sentence of every
@@ -10,6 +10,7 @@
 
 pub mod aws;
 pub mod config;
+pub mod decision;
 pub mod events;
 pub mod ids;
 pub mod notify;

@@ -5,6 +5,7 @@ use std::fmt;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::decision::{ActionOutcome, DecisionKind, Mode, Recorded};
 use crate::ids::{BlockerId, Branch, EventId, ExecutionId, ResourceId, Revision};
 use crate::status::{
     BlockerStatus, ConnectionStatus, Health, Lifecycle, PipelineState, StackStatus, SyncStatus,
@@ -120,14 +121,14 @@ pub enum Change {
     BlockerDecision {
         blocker: BlockerId,
         /// `resolve`, `skip` or `escalate`.
-        decision: String,
+        decision: Recorded<DecisionKind>,
         /// The policy rule that decided.
         rule: String,
         why: String,
-        /// `off`, `dry-run` or `enforce` (or `manual` for a person's request).
-        mode: String,
+        /// `off`, `dry-run` or `enforce`.
+        mode: Recorded<Mode>,
         /// What happened: `resolved`, `already-resolved`, `dry-run`, `not-acted`, `failed: …`.
-        outcome: String,
+        outcome: Recorded<ActionOutcome>,
         /// Who asked: `event` (the poller's announcement) or the operator's reason.
         requested_by: String,
     },
@@ -254,7 +255,8 @@ impl Change {
             | Change::PipelineStage { state, .. }
             | Change::PipelineAction { state, .. } => state.as_str(),
             Change::Blocker { status, .. } => status.as_str(),
-            Change::BlockerDecision { decision, .. } => decision.as_str(),
+            Change::BlockerDecision { decision: Recorded::Known(kind), .. } => kind.as_str(),
+            Change::BlockerDecision { decision: Recorded::Unknown(text), .. } => text,
             Change::Connection { status, .. } => status.as_str(),
             Change::Access { denied: true, .. } => "ACCESS_DENIED",
             Change::Access { denied: false, .. } => "ACCESS_RESTORED",
@@ -273,7 +275,9 @@ impl Change {
             | Change::PipelineAction { state, .. } => state.health(),
             Change::Blocker { status, .. } => status.health(),
             // An escalation means the policy gave up: a person must act.
-            Change::BlockerDecision { decision, .. } if decision == "escalate" => Health::Failing,
+            Change::BlockerDecision {
+                decision: Recorded::Known(DecisionKind::Escalate), ..
+            } => Health::Failing,
             Change::BlockerDecision { .. } => Health::Healthy,
             Change::Connection { status, .. } => status.health(),
             // Nothing about the resource is known while it cannot be read: a person must act.

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::notice::{BlockerNotice, EventType, Link, Notice, NoticeKind, Severity};
+use crate::decision::{DecisionKind, Recorded};
 use crate::ids::{ResourceId, ResourceKind};
 use crate::observation::{Change, Observation};
 use crate::reconcile::ResourceState;
@@ -163,7 +164,7 @@ fn event_type(kind: NoticeKind, changed: &Observation) -> EventType {
         Change::Stack { .. } if changed.change.health() == Health::Failing => {
             EventType::StackFailed
         }
-        Change::BlockerDecision { decision, .. } if decision == "escalate" => {
+        Change::BlockerDecision { decision: Recorded::Known(DecisionKind::Escalate), .. } => {
             EventType::AutoResolveEscalated
         }
         Change::BlockerDecision { .. } => EventType::AutoResolve,

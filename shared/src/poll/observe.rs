@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::decision::{ActionOutcome, Recorded};
 use crate::ids::{BlockerId, Branch, EventId, ExecutionId, RepositoryLinkId, Revision, StackName};
 use crate::ids::{ConnectionId, PipelineName, ResourceId};
 use crate::observation::{BlockerContext, Change, Facet, Observation, ObservedBy};
@@ -297,8 +298,13 @@ pub fn needs_another_attempt(
         state.and_then(|s| s.facets.get(&crate::observation::Facet::Decision(id.clone())));
     matches!(
         decision,
-        Some(Observation { change: Change::BlockerDecision { outcome, .. }, at, .. })
-            if outcome.starts_with("failed") && now - *at >= after
+        Some(Observation {
+            change: Change::BlockerDecision {
+                outcome: Recorded::Known(ActionOutcome::Failed(_)), ..
+            },
+            at,
+            ..
+        }) if now - *at >= after
     )
 }
 

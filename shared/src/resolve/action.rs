@@ -5,6 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::policy::{BlockerFacts, Decision, Facts, Mode, PolicyConfig, decide};
+pub use crate::decision::ActionOutcome;
+use crate::decision::{DecisionKind, Recorded};
 use crate::ids::{BlockerId, EventId, ResourceId, StackName};
 use crate::observation::{Change, Observation, ObservedBy};
 use crate::poll::control_plane::Resolution;
@@ -80,40 +82,6 @@ impl ResolveRequest {
             requested_by: manual.reason,
             dry_run: manual.dry_run,
         })
-    }
-}
-
-/// What the action did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionOutcome {
-    /// `UpdateSyncBlocker` succeeded: the latest commit is being retried.
-    Resolved,
-    /// The blocker was already gone (resolved by someone else): success.
-    AlreadyResolved,
-    /// The policy would resolve it; dry-run mode (or request) kept the hands off.
-    DryRun,
-    /// The policy said skip or escalate.
-    NotActed,
-    /// Another invocation holds the blocker's lock and is acting on it.
-    Busy,
-    /// `UpdateSyncBlocker` failed (e.g. RetryLatestCommitFailed, throttling): a later attempt may succeed.
-    Failed(String),
-    /// The stack has no active blocker.
-    NoActiveBlocker,
-}
-
-impl ActionOutcome {
-    fn as_text(&self) -> String {
-        match self {
-            ActionOutcome::Resolved => "resolved".into(),
-            ActionOutcome::AlreadyResolved => "already-resolved".into(),
-            ActionOutcome::DryRun => "dry-run".into(),
-            ActionOutcome::NotActed => "not-acted".into(),
-            ActionOutcome::Busy => "busy".into(),
-            ActionOutcome::Failed(error) => format!("failed: {error}"),
-            ActionOutcome::NoActiveBlocker => "no-active-blocker".into(),
-        }
     }
 }
 
@@ -280,11 +248,12 @@ impl Resolver {
             earlier_attempts: history?
                 .iter()
                 .filter_map(|e| match &e.observation.change {
-                    Change::BlockerDecision { decision, outcome, .. }
-                        if decision == "resolve"
-                            && !outcome.starts_with("dry-run")
-                            && outcome != "not-acted" =>
-                    {
+                    // An outcome this version cannot read counts: the cap errs toward a person.
+                    Change::BlockerDecision {
+                        decision: Recorded::Known(DecisionKind::Resolve),
+                        outcome,
+                        ..
+                    } if outcome.known().is_none_or(ActionOutcome::is_attempt) => {
                         Some(e.observation.at)
                     }
                     _ => None,
@@ -366,16 +335,7 @@ impl Resolver {
         outcome: &ActionOutcome,
         now: DateTime<Utc>,
     ) -> Result<(), ResolveError> {
-        let kind = match decision {
-            Decision::Resolve { .. } => "resolve",
-            Decision::Skip { .. } => "skip",
-            Decision::Escalate { .. } => "escalate",
-        };
-        let mode = match (self.config.mode, request.dry_run) {
-            (_, true) | (Mode::DryRun, _) => "dry-run",
-            (Mode::Off, _) => "off",
-            (Mode::Enforce, false) => "enforce",
-        };
+        let mode = if request.dry_run { Mode::DryRun } else { self.config.mode };
         let blocker_id = BlockerId::new(blocker.id.clone()).map_err(|e| ApiError {
             operation: "audit",
             subject: blocker.id.clone(),
@@ -396,11 +356,11 @@ impl Resolver {
             observed_by: ObservedBy::Event,
             change: Change::BlockerDecision {
                 blocker: blocker_id,
-                decision: kind.into(),
+                decision: decision.kind().into(),
                 rule: decision.rule().into(),
                 why: decision.why().into(),
                 mode: mode.into(),
-                outcome: outcome.as_text(),
+                outcome: outcome.clone().into(),
                 requested_by: cut(&request.requested_by, 200),
             },
             commit: None,

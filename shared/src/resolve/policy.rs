@@ -9,31 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
+use crate::decision::DecisionKind;
+pub use crate::decision::Mode;
 use crate::status::{BlockerStatus, StackStatus, SyncStatus};
-
-/// Whether the action acts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// Decide nothing, resolve nothing.
-    Off,
-    /// Decide and record what would happen; resolve nothing.
-    DryRun,
-    /// Resolve when the policy says so.
-    Enforce,
-}
-
-impl std::str::FromStr for Mode {
-    type Err = String;
-    fn from_str(value: &str) -> Result<Self, String> {
-        match value {
-            "off" => Ok(Mode::Off),
-            "dry-run" => Ok(Mode::DryRun),
-            "enforce" => Ok(Mode::Enforce),
-            other => Err(format!("`{other}` is not a mode: use off, dry-run or enforce")),
-        }
-    }
-}
 
 /// The policy's rules.
 #[derive(Debug, Clone)]
@@ -168,6 +146,15 @@ impl Decision {
             Decision::Resolve { rule, .. }
             | Decision::Skip { rule, .. }
             | Decision::Escalate { rule, .. } => rule,
+        }
+    }
+
+    /// Resolve, skip or escalate, without the reasons.
+    pub fn kind(&self) -> DecisionKind {
+        match self {
+            Decision::Resolve { .. } => DecisionKind::Resolve,
+            Decision::Skip { .. } => DecisionKind::Skip,
+            Decision::Escalate { .. } => DecisionKind::Escalate,
         }
     }
 
