@@ -144,7 +144,7 @@ if [ "$EVENTS" = events ]; then
   log "a CloudFormation event for a stack no Git sync manages: not recorded, no write"
   "$VENV/bin/python" -c 'import json; e=json.load(open("events/cloudformation/stack-update-complete.json")); e["id"]="demo-unrelated-1"; e["detail"]["stack-id"]=e["detail"]["stack-id"].replace("network-core","cdk-toolkit"); e["resources"]=[e["detail"]["stack-id"]]; json.dump(e, open("'"$STATE_DIR"'/unrelated.json","w"))'
   invoke sync-events "$STATE_DIR/unrelated.json"
-  log "an event for the wrong function: names source and detail-type"
+  log "an event that is not this function's: ignored with the reason, nothing written, no DLQ"
   invoke sync-events events/codepipeline/pipeline-failed.json
 fi
 
