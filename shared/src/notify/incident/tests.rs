@@ -233,6 +233,17 @@ fn each_kind_of_failure_is_told_as_what_it_is() {
             EventType::ConnectionUnavailable,
             "Connection unavailable: 0f5b706a",
         ),
+        (
+            stack.clone(),
+            Change::Access {
+                denied: true,
+                action: "codeconnections:GetSyncBlockerSummary".into(),
+                subject: "payments-api".into(),
+                message: Some("AccessDeniedException".into()),
+            },
+            EventType::AccessDenied,
+            "Access denied: payments-api",
+        ),
     ];
     for (resource, change, expected, headline) in cases {
         // Stack events only count for tracked stacks: a Git sync observation comes first.
