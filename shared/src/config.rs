@@ -43,7 +43,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         self.get(name).ok_or(ConfigError::Missing { name, purpose })
     }
 
-    /// An optional variable, as set (`None` when unset or blank).
+    /// An optional variable exactly as set (`None` only when unset; blank is kept as is).
     pub fn raw(&self, name: &str) -> Option<String> {
         (self.0)(name)
     }

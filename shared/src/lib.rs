@@ -5,8 +5,11 @@
 //!   new state), the models in [`ids`], [`status`], [`observation`] and [`decision`];
 //! - I/O: [`store`] (the DynamoDB history), [`aws`] (SDK configuration), [`telemetry`].
 //!
-//! [`recorder`] joins the two: parse → reconcile → write, the design sentence of every
-//! event handler.
+//! The use cases join the two, each as its design sentence: [`recorder`] (parse → reconcile →
+//! write), [`poll`] (read the control plane → reconcile → write → announce new blockers),
+//! [`notify`] (state change → incident → deliver once per channel) and [`resolve`] (blocker →
+//! policy → act → audit). Each keeps its pure rules in a submodule of its own (`poll::observe`,
+//! `notify::incident`, `resolve::policy`, the renderers); [`config`] reads the environment.
 
 pub mod aws;
 pub mod config;

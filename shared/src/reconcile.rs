@@ -1,7 +1,7 @@
 //! The current state of a resource, and the pure rule that folds an observation into it.
 //!
-//! Both the event handlers and (later) the poller go through [`reconcile`], so a state is
-//! only ever written when an observation is newer than what the state already holds.
+//! The event handlers, the poller and the auto-resolver's audit all go through [`reconcile`],
+//! so a state is only ever written when an observation is newer than what the state holds.
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,7 @@
 //! Who hears about what: named channels, rules that match notices to them, and a default.
 //!
-//! The configuration is one JSON document (an SSM parameter or the `NOTIFY_ROUTES` variable):
+//! The configuration is one JSON document (the `NOTIFY_ROUTES` variable, from the template's
+//! `NotifyRoutes` parameter):
 //! ```json
 //! { "channels": {
 //!     "ops":      {"type": "slack_webhook", "secret": "arn:aws:secretsmanager:…:secret:ops-hook"},

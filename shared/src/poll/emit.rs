@@ -1,5 +1,6 @@
 //! "Sync Blocker Detected": the event the poller puts on syncwarden's bus when it records a
-//! new ACTIVE blocker, for the auto-resolver and the notifier to subscribe to.
+//! new ACTIVE blocker, for the auto-resolver to act on. (The notifier hears of the blocker the
+//! way it hears of every change: through the table's stream.)
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
