@@ -3,7 +3,7 @@
 //! Liberal in what it accepts, precise in what it rejects: an event is refused only when what
 //! identifies its resource and its status is missing or unusable, with the JSON path of that
 //! field (via `serde_path_to_error`). Every other field is kept as sent, whatever its type
-//! ([`lenient`]). An EventBridge event that is not ours is [`Parsed::Ignored`], not an error, so
+//! (`lenient`). An EventBridge event that is not ours is [`Parsed::Ignored`], not an error, so
 //! an archive replay or a broad rule does not fill a DLQ; input that is not an EventBridge event
 //! at all is refused with what it looks like.
 
