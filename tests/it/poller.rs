@@ -245,14 +245,14 @@ async fn a_target_that_fails_is_recorded_and_the_rest_are_still_polled() {
         report.failures
     );
     assert_eq!(f.store.states(StateFilter::All).await.unwrap().len(), report.targets - 1);
-    let kept = f.store.poller_state().await.unwrap();
+    let kept = f.store.poller().state().await.unwrap();
     assert_eq!(kept.failures.keys().collect::<Vec<_>>(), failed);
 
     // Once the connection answers again, its failure is cleared.
     emulator.update(|s| s.connections.push(connection));
     let report = poll(&poller).await;
     assert!(report.failures.is_empty(), "{report:?}");
-    assert!(f.store.poller_state().await.unwrap().failures.is_empty());
+    assert!(f.store.poller().state().await.unwrap().failures.is_empty());
 }
 
 /// An AccessDenied answer is a permanent, named failure of that target: recorded on the
@@ -321,7 +321,7 @@ async fn access_denied_is_recorded_once_and_not_retried_every_poll() {
     );
     let payments = f.store.state(&resource("payments-api")).await.unwrap().unwrap();
     assert!(!payments.summary().contains("access"), "{}", payments.summary());
-    assert!(f.store.poller_state().await.unwrap().failures.is_empty());
+    assert!(f.store.poller().state().await.unwrap().failures.is_empty());
 }
 
 /// The newest execution of `pipeline` the store's history holds, as `(label, note, commit)`.
@@ -549,7 +549,7 @@ async fn resource_unavailable_and_concurrent_modification_are_transient() {
     emulator.set_faults(Faults::default());
     let second = poll(&poller(&emulator, &f, config())).await;
     assert!(second.failures.is_empty(), "{second:?}");
-    assert!(f.store.poller_state().await.unwrap().failures.is_empty(), "the failure is cleared");
+    assert!(f.store.poller().state().await.unwrap().failures.is_empty(), "the failure is cleared");
 
     emulator.set_faults(forced("ListRepositoryLinks", "ConcurrentModificationException"));
     let error = poller(&emulator, &f, config())

@@ -100,7 +100,7 @@ impl Notifier {
         new: &ResourceState,
         deadline: Instant,
     ) -> Result<Delivered, NotifyError> {
-        let current = self.store.incident(&new.resource).await?;
+        let current: Option<Incident> = self.store.incidents().get(&new.resource).await?;
         let step = incident::apply(current.as_ref(), old, new, &self.config);
         let mut delivered = Delivered::default();
         let Some(mut next) = step.incident else { return Ok(delivered) };
@@ -128,7 +128,7 @@ impl Notifier {
         }
         // Unchanged (a redelivery of an applied change) costs no write.
         if Some(&next) != current.as_ref() {
-            self.store.put_incident(&next).await?;
+            self.store.incidents().put(&next.resource, next.last_version, &next).await?;
         }
         delivered.notice = notice;
         Ok(delivered)
@@ -148,7 +148,7 @@ impl Notifier {
         let token = claim_token();
         let transition = notice.transition_id.as_str();
         let claim =
-            persist(deadline, || self.store.claim_delivery(transition, name, lease, &token));
+            persist(deadline, || self.store.ledger().claim(transition, name, lease, &token));
         match claim.await? {
             Claim::AlreadySent { slack_ts } => {
                 // A root posted before a crash: its ts lives in the ledger.
@@ -165,11 +165,11 @@ impl Notifier {
                 // The message cannot be taken back: losing this write would send it again
                 // once the lease runs out.
                 let ts = slack_ts.as_deref();
-                persist(deadline, || self.store.mark_delivered(transition, name, ts)).await?;
+                persist(deadline, || self.store.ledger().mark_sent(transition, name, ts)).await?;
                 Ok(true)
             }
             Err(error) => {
-                persist(deadline, || self.store.release_delivery(transition, name)).await?;
+                persist(deadline, || self.store.ledger().release(transition, name)).await?;
                 Err(error)
             }
         }

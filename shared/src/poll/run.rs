@@ -213,7 +213,7 @@ impl Poller {
         let now = Utc::now();
         let budget = deadline.saturating_duration_since(Instant::now());
         tracing::info!(budget_ms = budget.as_millis() as u64, "poll started");
-        let bookkeeping = self.store.poller_state().await?;
+        let bookkeeping = self.store.poller().state().await?;
         let mut states = self.states().await?;
         let (targets, mut failures) = self.discover(now).await?;
         let pending = remaining(&targets, bookkeeping.resume_after.as_deref());
@@ -263,7 +263,7 @@ impl Poller {
                     report.state_writes += outcome.state_writes;
                     report.blockers_emitted.extend(outcome.emitted);
                     if bookkeeping.failures.contains_key(&key) {
-                        self.store.clear_poll_failure(&key).await?;
+                        self.store.poller().clear_failure(&key).await?;
                     }
                 }
                 Err(TargetError::Denied { error, recorded }) => {
@@ -294,15 +294,15 @@ impl Poller {
             }
         }
         for failure in &failures {
-            self.store.save_poll_failure(failure).await?;
+            self.store.poller().save_failure(failure).await?;
         }
         report.failures = failures;
         match (report.complete, &bookkeeping.resume_after) {
-            (true, Some(_)) => self.store.save_resume_point(None).await?,
+            (true, Some(_)) => self.store.poller().save_resume_point(None).await?,
             (true, None) => {}
             // Nothing started (the deadline was already near): keep the resume point as is.
             (false, _) if report.last.is_none() => {}
-            (false, _) => self.store.save_resume_point(report.last.as_deref()).await?,
+            (false, _) => self.store.poller().save_resume_point(report.last.as_deref()).await?,
         }
         tracing::info!(
             targets = report.targets,

@@ -277,7 +277,7 @@ impl Resolver {
         now: DateTime<Utc>,
     ) -> Result<(ActionOutcome, Option<Blocker>), ResolveError> {
         let lock = format!("blocker/{}/{}", request.stack, blocker.id);
-        if !self.store.try_lock(&lock, Duration::minutes(5)).await? {
+        if !self.store.locks().acquire(&lock, Duration::minutes(5)).await? {
             return Ok((ActionOutcome::Busy, None));
         }
         let reason = cut(
@@ -298,7 +298,7 @@ impl Resolver {
             // a later attempt may succeed.
             Err(error) => (ActionOutcome::Failed(error.code.unwrap_or(error.message)), None),
         };
-        self.store.unlock(&lock).await?;
+        self.store.locks().release(&lock).await?;
         Ok(result)
     }
 

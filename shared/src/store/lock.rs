@@ -3,16 +3,28 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Duration, Utc};
 
-use super::{HistoryStore, StoreError, conditional, s};
+use super::StoreError;
+use super::table::{Table, conditional, s};
 
-impl HistoryStore {
+/// The locks in the table (`pk = LOCK#<name>`).
+#[derive(Debug, Clone, Copy)]
+pub struct Locks<'t> {
+    table: &'t Table,
+}
+
+impl<'t> Locks<'t> {
+    pub(crate) fn new(table: &'t Table) -> Self {
+        Locks { table }
+    }
+
     /// Takes the lock `name` for `lease` unless someone holds it; `false` when taken.
-    pub async fn try_lock(&self, name: &str, lease: Duration) -> Result<bool, StoreError> {
+    pub async fn acquire(self, name: &str, lease: Duration) -> Result<bool, StoreError> {
         let now = Utc::now();
         let result = self
+            .table
             .client
             .put_item()
-            .table_name(&self.table)
+            .table_name(&self.table.name)
             .item("pk", s(format!("LOCK#{name}")))
             .item("sk", s("LOCK"))
             .item("lease_until", AttributeValue::N((now + lease).timestamp().to_string()))
@@ -25,19 +37,11 @@ impl HistoryStore {
             .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
             .send()
             .await;
-        conditional("PutItem", &self.table, result)
+        conditional("PutItem", &self.table.name, result)
     }
 
     /// Gives the lock back.
-    pub async fn unlock(&self, name: &str) -> Result<(), StoreError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(format!("LOCK#{name}")))
-            .key("sk", s("LOCK"))
-            .send()
-            .await
-            .map_err(|e| StoreError::dynamo("DeleteItem", &self.table, e))?;
-        Ok(())
+    pub async fn release(self, name: &str) -> Result<(), StoreError> {
+        self.table.delete(format!("LOCK#{name}"), "LOCK".to_owned()).await
     }
 }

@@ -7,12 +7,19 @@
 //!
 //! History is read newest-first by `Query` on the partition; "every resource" and "every
 //! failing resource" are one `Query` each on the sparse status index. Nothing scans.
+//!
+//! The other record kinds share the table behind small types of their own, each reached from
+//! the store: [`Incidents`] (next to the state), the delivery [`Ledger`], [`Locks`] and the
+//! poller's [`PollerBook`]. They share [`table::Table`]'s calls and its one conditional-write
+//! helper.
 
 mod error;
+mod incidents;
+mod ledger;
 mod lock;
-mod notify;
 mod poller;
 pub mod schema;
+mod table;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -20,9 +27,12 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use error::StoreError;
-pub use notify::{Claim, claim_token};
-pub use poller::{PollFailure, PollerState};
+pub use incidents::Incidents;
+pub use ledger::{Claim, Ledger, claim_token};
+pub use lock::Locks;
+pub use poller::{PollFailure, PollerBook, PollerState};
 pub use schema::TABLE;
+use table::{Table, conditional, s};
 
 use crate::ids::ResourceId;
 use crate::observation::{Observation, ObservedBy};
@@ -122,11 +132,11 @@ pub enum StateFilter {
     Failing,
 }
 
-/// The DynamoDB sync history. Cheap to clone; build one per container and share it.
+/// The DynamoDB sync history: each resource's history and current state, and the way to the
+/// table's other record kinds. Cheap to clone; build one per container and share it.
 #[derive(Debug, Clone)]
 pub struct HistoryStore {
-    client: Client,
-    table: String,
+    table: Table,
     retention: Retention,
 }
 
@@ -134,37 +144,30 @@ fn partition_key(resource: &ResourceId) -> String {
     format!("R#{resource}")
 }
 
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-/// The outcome of a conditional write: `true` written, `false` the condition did not hold
-/// (the normal "someone got there first" answer, not an error).
-fn conditional<T, E, R>(
-    operation: &'static str,
-    table: &str,
-    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
-) -> Result<bool, StoreError>
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match result {
-        Ok(_) => Ok(true),
-        Err(e)
-            if e.as_service_error().and_then(|s| s.code())
-                == Some("ConditionalCheckFailedException") =>
-        {
-            Ok(false)
-        }
-        Err(e) => Err(StoreError::dynamo(operation, table, e)),
-    }
-}
-
 impl HistoryStore {
     /// A store on `table`, keeping history for `retention`.
     pub fn new(client: Client, table: impl Into<String>, retention: Retention) -> Self {
-        HistoryStore { client, table: table.into(), retention }
+        HistoryStore { table: Table { client, name: table.into() }, retention }
+    }
+
+    /// Each resource's incident.
+    pub fn incidents(&self) -> Incidents<'_> {
+        Incidents::new(&self.table)
+    }
+
+    /// The notifier's delivery ledger.
+    pub fn ledger(&self) -> Ledger<'_> {
+        Ledger::new(&self.table)
+    }
+
+    /// Short leases, so two invocations never act on the same thing at once.
+    pub fn locks(&self) -> Locks<'_> {
+        Locks::new(&self.table)
+    }
+
+    /// The poller's bookkeeping.
+    pub fn poller(&self) -> PollerBook<'_> {
+        PollerBook::new(&self.table)
     }
 
     /// Records an observation: appends it to the history once, then folds it into the current
@@ -186,29 +189,24 @@ impl HistoryStore {
         observation: &Observation,
         mut current: Option<ResourceState>,
     ) -> Result<(RecordOutcome, Option<ResourceState>), StoreError> {
-        match reconcile(current.as_ref(), observation) {
-            Reconciled::Untracked => {
-                let outcome = RecordOutcome {
-                    history: Appended::Skipped,
-                    state: StateWrite::Untracked,
-                    health: None,
-                };
-                return Ok((outcome, current));
-            }
+        let mut reconciled = reconcile(current.as_ref(), observation);
+        let skipped = |state| {
+            let health = current.as_ref().map(|s: &ResourceState| s.health);
+            let health = if state == StateWrite::Untracked { None } else { health };
+            RecordOutcome { history: Appended::Skipped, state, health }
+        };
+        match &reconciled {
+            Reconciled::Untracked => return Ok((skipped(StateWrite::Untracked), current)),
+            // reconcile found nothing new; a poll is history only when it finds something.
             Reconciled::Unchanged if observation.observed_by == ObservedBy::Poll => {
-                let outcome = RecordOutcome {
-                    history: Appended::Skipped,
-                    state: StateWrite::Unchanged,
-                    health: current.as_ref().map(|s| s.health),
-                };
-                return Ok((outcome, current));
+                return Ok((skipped(StateWrite::Unchanged), current));
             }
             Reconciled::Unchanged | Reconciled::Changed(_) => {}
         }
         let history = self.append(observation).await?;
         for _ in 0..STATE_ATTEMPTS {
             let outcome = |state, health| RecordOutcome { history, state, health };
-            match reconcile(current.as_ref(), observation) {
+            match reconciled {
                 Reconciled::Unchanged => {
                     let health = current.as_ref().map(|s| s.health);
                     return Ok((outcome(StateWrite::Unchanged, health), current));
@@ -220,8 +218,9 @@ impl HistoryStore {
                     if self.put_state(&next).await? {
                         return Ok((outcome(StateWrite::Written, Some(next.health)), Some(next)));
                     }
-                    // Someone wrote between our read and our write: read again.
+                    // Someone wrote between our read and our write: read again, fold again.
                     current = self.state(&observation.resource).await?;
+                    reconciled = reconcile(current.as_ref(), observation);
                 }
             }
         }
@@ -242,14 +241,15 @@ impl HistoryStore {
         };
         let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
         let result = self
+            .table
             .client
             .put_item()
-            .table_name(&self.table)
+            .table_name(&self.table.name)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        Ok(match conditional("PutItem", &self.table, result)? {
+        Ok(match conditional("PutItem", &self.table.name, result)? {
             true => Appended::New,
             false => Appended::Duplicate,
         })
@@ -257,39 +257,7 @@ impl HistoryStore {
 
     /// The current state of a resource (strongly consistent), if it is tracked.
     pub async fn state(&self, resource: &ResourceId) -> Result<Option<ResourceState>, StoreError> {
-        self.get(partition_key(resource), STATE_SK).await
-    }
-
-    /// The item at (`pk`, `sk`), read strongly consistent and decoded.
-    pub(crate) async fn get<T: serde::de::DeserializeOwned>(
-        &self,
-        pk: String,
-        sk: &str,
-    ) -> Result<Option<T>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::dynamo("GetItem", &self.table, e))?;
-        output.item.map(|item| self.decode(item)).transpose()
-    }
-
-    /// Writes `item` (which carries its own `pk` and `sk`), replacing what was there.
-    pub(crate) async fn put<T: Serialize>(&self, item: &T) -> Result<(), StoreError> {
-        let item = serde_dynamo::to_item(item).map_err(StoreError::build)?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| StoreError::dynamo("PutItem", &self.table, e))?;
-        Ok(())
+        self.table.get(partition_key(resource), STATE_SK).await
     }
 
     /// Writes `state` if the stored version is still the one it was derived from.
@@ -303,7 +271,8 @@ impl HistoryStore {
             state,
         };
         let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
-        let request = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        let request =
+            self.table.client.put_item().table_name(&self.table.name).set_item(Some(item));
         let request = match state.version {
             0 | 1 => request.condition_expression("attribute_not_exists(pk)"),
             version => {
@@ -313,7 +282,7 @@ impl HistoryStore {
                 )
             }
         };
-        conditional("PutItem", &self.table, request.send().await)
+        conditional("PutItem", &self.table.name, request.send().await)
     }
 
     /// A resource's history, newest first, at most `limit` entries.
@@ -324,9 +293,10 @@ impl HistoryStore {
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         let page_size = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
         let mut pages = self
+            .table
             .client
             .query()
-            .table_name(&self.table)
+            .table_name(&self.table.name)
             .key_condition_expression("pk = :pk AND begins_with(sk, :history)")
             .expression_attribute_values(":pk", s(partition_key(resource)))
             .expression_attribute_values(":history", s(HISTORY_PREFIX))
@@ -339,8 +309,9 @@ impl HistoryStore {
         while entries.len() < limit {
             match pages.next().await {
                 Some(item) => {
-                    let item = item.map_err(|e| StoreError::dynamo("Query", &self.table, e))?;
-                    entries.push(self.decode(item)?);
+                    let item =
+                        item.map_err(|e| StoreError::dynamo("Query", &self.table.name, e))?;
+                    entries.push(self.table.decode(item)?);
                 }
                 None => break,
             }
@@ -351,9 +322,10 @@ impl HistoryStore {
     /// The current state of every tracked resource, or of the failing ones only.
     pub async fn states(&self, filter: StateFilter) -> Result<Vec<ResourceState>, StoreError> {
         let mut request = self
+            .table
             .client
             .query()
-            .table_name(&self.table)
+            .table_name(&self.table.name)
             .index_name(schema::STATUS_INDEX)
             .expression_attribute_values(":state", s(STATE_SK));
         request = match filter {
@@ -365,24 +337,9 @@ impl HistoryStore {
         let mut pages = request.into_paginator().items().send();
         let mut states = Vec::new();
         while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| StoreError::dynamo("Query", &self.table, e))?;
-            states.push(self.decode(item)?);
+            let item = item.map_err(|e| StoreError::dynamo("Query", &self.table.name, e))?;
+            states.push(self.table.decode(item)?);
         }
         Ok(states)
-    }
-
-    fn decode<T: serde::de::DeserializeOwned>(
-        &self,
-        item: std::collections::HashMap<String, AttributeValue>,
-    ) -> Result<T, StoreError> {
-        let key = |item: &std::collections::HashMap<String, AttributeValue>, name: &str| {
-            item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
-        };
-        let where_ = format!("{} {}", key(&item, "pk"), key(&item, "sk"));
-        serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
-            table: self.table.clone(),
-            key: where_,
-            message: e.to_string(),
-        })
     }
 }

@@ -6,11 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{HistoryStore, StoreError, s};
+use super::StoreError;
+use super::table::{Table, s};
 
 const POLLER_PK: &str = "POLLER";
 const CURSOR_SK: &str = "CURSOR";
@@ -56,13 +56,24 @@ struct FailureItem {
     expires_at: i64,
 }
 
-impl HistoryStore {
+/// The poller's bookkeeping in the table (`pk = POLLER`).
+#[derive(Debug, Clone, Copy)]
+pub struct PollerBook<'t> {
+    table: &'t Table,
+}
+
+impl<'t> PollerBook<'t> {
+    pub(crate) fn new(table: &'t Table) -> Self {
+        PollerBook { table }
+    }
+
     /// Reads the poller's bookkeeping (one `Query`).
-    pub async fn poller_state(&self) -> Result<PollerState, StoreError> {
+    pub async fn state(self) -> Result<PollerState, StoreError> {
         let mut pages = self
+            .table
             .client
             .query()
-            .table_name(&self.table)
+            .table_name(&self.table.name)
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", s(POLLER_PK))
             .consistent_read(true)
@@ -71,13 +82,13 @@ impl HistoryStore {
             .send();
         let mut state = PollerState::default();
         while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| StoreError::dynamo("Query", &self.table, e))?;
+            let item = item.map_err(|e| StoreError::dynamo("Query", &self.table.name, e))?;
             let sk = item.get("sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
             if sk == CURSOR_SK {
-                let cursor: CursorItem = self.decode(item)?;
+                let cursor: CursorItem = self.table.decode(item)?;
                 state.resume_after = Some(cursor.resume_after);
             } else if sk.starts_with(FAILURE_PREFIX) {
-                let failure: FailureItem = self.decode(item)?;
+                let failure: FailureItem = self.table.decode(item)?;
                 state.failures.insert(failure.failure.target.clone(), failure.failure);
             }
         }
@@ -85,7 +96,7 @@ impl HistoryStore {
     }
 
     /// Remembers where an unfinished sweep stopped (`Some`), or that the sweep is done (`None`).
-    pub async fn save_resume_point(&self, resume_after: Option<&str>) -> Result<(), StoreError> {
+    pub async fn save_resume_point(self, resume_after: Option<&str>) -> Result<(), StoreError> {
         match resume_after {
             Some(key) => {
                 let item = CursorItem {
@@ -94,7 +105,7 @@ impl HistoryStore {
                     resume_after: key.to_owned(),
                     at: Utc::now(),
                 };
-                self.put(&item).await?;
+                self.table.put(&item).await?;
             }
             None => self.delete_poller_item(CURSOR_SK.to_owned()).await?,
         }
@@ -102,30 +113,22 @@ impl HistoryStore {
     }
 
     /// Records that polling `failure.target` failed.
-    pub async fn save_poll_failure(&self, failure: &PollFailure) -> Result<(), StoreError> {
+    pub async fn save_failure(self, failure: &PollFailure) -> Result<(), StoreError> {
         let item = FailureItem {
             pk: POLLER_PK.into(),
             sk: format!("{FAILURE_PREFIX}{}", failure.target),
             failure: failure.clone(),
             expires_at: (failure.at + Duration::days(FAILURE_RETENTION_DAYS)).timestamp(),
         };
-        self.put(&item).await
+        self.table.put(&item).await
     }
 
     /// Forgets a target's failure (it succeeded again).
-    pub async fn clear_poll_failure(&self, target: &str) -> Result<(), StoreError> {
+    pub async fn clear_failure(self, target: &str) -> Result<(), StoreError> {
         self.delete_poller_item(format!("{FAILURE_PREFIX}{target}")).await
     }
 
-    async fn delete_poller_item(&self, sk: String) -> Result<(), StoreError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(POLLER_PK))
-            .key("sk", AttributeValue::S(sk))
-            .send()
-            .await
-            .map_err(|e| StoreError::dynamo("DeleteItem", &self.table, e))?;
-        Ok(())
+    async fn delete_poller_item(self, sk: String) -> Result<(), StoreError> {
+        self.table.delete(POLLER_PK.to_owned(), sk).await
     }
 }

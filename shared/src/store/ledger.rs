@@ -1,24 +1,20 @@
-//! The notifier's records in the table: each resource's incident (next to its state) and the
-//! delivery ledger that makes every (transition, channel) message go out at most once.
+//! The notifier's delivery ledger (`pk = LEDGER#<transition>`, `sk = <channel>`): it makes
+//! every (transition, channel) message go out at most once.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{HistoryStore, StoreError, conditional, partition_key, s};
-use crate::ids::ResourceId;
-use crate::notify::incident::Incident;
+use super::StoreError;
+use super::table::{Table, conditional, s};
 
-const INCIDENT_SK: &str = "INCIDENT";
 /// Ledger entries outlive any stream redelivery (24 h) by far, then expire.
 const LEDGER_RETENTION_DAYS: i64 = 30;
 
-#[derive(Serialize, Deserialize)]
-struct IncidentItem {
-    pk: String,
-    sk: String,
-    #[serde(flatten)]
-    incident: Incident,
+/// The delivery ledger in the table.
+#[derive(Debug, Clone, Copy)]
+pub struct Ledger<'t> {
+    table: &'t Table,
 }
 
 /// A ledger entry: a message to one channel for one transition.
@@ -70,39 +66,16 @@ fn ledger_key(transition: &str, channel: &str) -> (String, String) {
     (format!("LEDGER#{transition}"), channel.to_owned())
 }
 
-impl HistoryStore {
-    /// The resource's incident (open, or the last one closed), if any.
-    pub async fn incident(&self, resource: &ResourceId) -> Result<Option<Incident>, StoreError> {
-        let item: Option<IncidentItem> = self.get(partition_key(resource), INCIDENT_SK).await?;
-        Ok(item.map(|i| i.incident))
-    }
-
-    /// Stores an incident unless a newer state version was already applied to it.
-    /// Returns `false` when it was (a concurrent or earlier delivery got there first).
-    pub async fn put_incident(&self, incident: &Incident) -> Result<bool, StoreError> {
-        let item = IncidentItem {
-            pk: partition_key(&incident.resource),
-            sk: INCIDENT_SK.into(),
-            incident: incident.clone(),
-        };
-        let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk) OR last_version < :v")
-            .expression_attribute_values(":v", AttributeValue::N(incident.last_version.to_string()))
-            .send()
-            .await;
-        conditional("PutItem", &self.table, result)
+impl<'t> Ledger<'t> {
+    pub(crate) fn new(table: &'t Table) -> Self {
+        Ledger { table }
     }
 
     /// Claims the delivery of `transition` to `channel` for `lease` (a conditional write before
     /// sending: of two concurrent invocations, one gets it). `token` names this claimer (see
     /// [`claim_token`]); a retry with the same token finds its own claim acquired.
-    pub async fn claim_delivery(
-        &self,
+    pub async fn claim(
+        self,
         transition: &str,
         channel: &str,
         lease: Duration,
@@ -122,9 +95,10 @@ impl HistoryStore {
         };
         let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
         let result = self
+            .table
             .client
             .put_item()
-            .table_name(&self.table)
+            .table_name(&self.table.name)
             .set_item(Some(item))
             // New, or a claim whose claimer died before sending (its lease ran out), or this
             // very claim: the SDK resends a request whose answer was lost (a 500 after the
@@ -139,11 +113,11 @@ impl HistoryStore {
             .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
             .send()
             .await;
-        if conditional("PutItem", &self.table, result)? {
+        if conditional("PutItem", &self.table.name, result)? {
             return Ok(Claim::Acquired);
         }
         // Someone else holds it: sent already, or being sent right now.
-        let entry: Option<LedgerItem> = self.get(pk, &sk).await?;
+        let entry: Option<LedgerItem> = self.table.get(pk, &sk).await?;
         Ok(match entry {
             Some(LedgerItem { status: LedgerStatus::Sent, slack_ts, .. }) => {
                 Claim::AlreadySent { slack_ts }
@@ -153,8 +127,8 @@ impl HistoryStore {
     }
 
     /// Marks a claimed delivery as sent.
-    pub async fn mark_delivered(
-        &self,
+    pub async fn mark_sent(
+        self,
         transition: &str,
         channel: &str,
         slack_ts: Option<&str>,
@@ -165,9 +139,10 @@ impl HistoryStore {
             None => "SET #status = :sent, sent_at = :at",
         };
         let request = self
+            .table
             .client
             .update_item()
-            .table_name(&self.table)
+            .table_name(&self.table.name)
             .key("pk", s(pk))
             .key("sk", s(sk))
             .update_expression(expression)
@@ -178,21 +153,18 @@ impl HistoryStore {
             Some(ts) => request.expression_attribute_values(":ts", s(ts)),
             None => request,
         };
-        request.send().await.map_err(|e| StoreError::dynamo("UpdateItem", &self.table, e))?;
+        request.send().await.map_err(|e| StoreError::dynamo("UpdateItem", &self.table.name, e))?;
         Ok(())
     }
 
     /// Gives a claim back after a failed send, so the redelivery can send at once.
-    pub async fn release_delivery(
-        &self,
-        transition: &str,
-        channel: &str,
-    ) -> Result<(), StoreError> {
+    pub async fn release(self, transition: &str, channel: &str) -> Result<(), StoreError> {
         let (pk, sk) = ledger_key(transition, channel);
         let result = self
+            .table
             .client
             .delete_item()
-            .table_name(&self.table)
+            .table_name(&self.table.name)
             .key("pk", s(pk))
             .key("sk", s(sk))
             .condition_expression("#status = :claimed")
@@ -201,6 +173,6 @@ impl HistoryStore {
             .send()
             .await;
         // Not claimed any more (sent after all, or taken over): nothing to give back.
-        conditional("DeleteItem", &self.table, result).map(drop)
+        conditional("DeleteItem", &self.table.name, result).map(drop)
     }
 }
