@@ -68,7 +68,7 @@ pub fn table(rows: &[BlockerRow], mode: Mode) -> String {
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(vec!["STACK", "BLOCKER", "AGE", "REASON", &format!("POLICY ({mode:?})")]);
     for row in rows {
-        let reason: String = row.reason.clone().unwrap_or_default().chars().take(80).collect();
+        let reason = shared::text::clip(row.reason.as_deref().unwrap_or_default(), 80).into_owned();
         table.add_row(vec![
             row.stack.clone(),
             row.blocker.clone(),

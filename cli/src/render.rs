@@ -5,6 +5,7 @@ use comfy_table::{ContentArrangement, Table};
 use serde::Serialize;
 use shared::reconcile::ResourceState;
 use shared::store::HistoryEntry;
+use shared::text::clip;
 use shared::{Outcome, RecordError};
 
 fn table(header: &[&str]) -> Table {
@@ -88,20 +89,13 @@ pub fn history_table(entries: &[HistoryEntry]) -> String {
             time(o.at),
             o.change.label(),
             o.commit.as_ref().map(|c| c.short().to_owned()).unwrap_or_default(),
-            shorten(&o.change.note().unwrap_or_default(), 100),
+            // Cut to fit; the full text is in `--json`.
+            clip(&o.change.note().unwrap_or_default(), 100).into_owned(),
             format!("{:?}", o.observed_by).to_lowercase(),
             o.event_id.to_string(),
         ]);
     }
     out.to_string()
-}
-
-/// `text` cut to `max` characters, marked with `…` (the full text is in `--json`).
-fn shorten(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
 }
 
 /// One line of `syncwarden replay` output.

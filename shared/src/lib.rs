@@ -25,6 +25,7 @@ pub mod resolve;
 pub mod status;
 pub mod store;
 pub mod telemetry;
+pub mod text;
 
 mod string_enum;
 

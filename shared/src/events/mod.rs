@@ -298,10 +298,7 @@ pub(crate) fn trim_text(text: Option<String>, max_chars: usize) -> Option<String
     if text.is_empty() {
         return None;
     }
-    Some(match text.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    })
+    Some(crate::text::clip(text, max_chars).into_owned())
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::notice::{Notice, NoticeKind, Severity, human_duration};
 use crate::ids::short_revision;
+use crate::text;
 
 // Block Kit limits, in characters (Slack's reference; the top-level text limit is ours: Slack
 // cuts at ~40k, but a notification longer than 3000 characters helps nobody).
@@ -71,7 +72,7 @@ fn render(notice: &Notice, view: View) -> Value {
         "type": "header",
         "text": {
             "type": "plain_text",
-            "text": clip_plain(&format!("{emoji} {headline}"), HEADER_MAX),
+            "text": text::clip(&format!("{emoji} {headline}"), HEADER_MAX),
             "emoji": true,
         },
     })];
@@ -237,7 +238,7 @@ fn buttons(notice: &Notice) -> Vec<Value> {
             let label = if link.label.trim().is_empty() { "Open" } else { link.label.as_str() };
             json!({
                 "type": "button",
-                "text": { "type": "plain_text", "text": clip_plain(label, BUTTON_TEXT_MAX), "emoji": true },
+                "text": { "type": "plain_text", "text": text::clip(label, BUTTON_TEXT_MAX), "emoji": true },
                 "url": url,
                 // Slack requires action ids unique within a message.
                 "action_id": format!("link-{i}"),
@@ -283,7 +284,7 @@ fn escape(text: &str) -> String {
 /// Cuts escaped mrkdwn to `max` characters ending in `…`, never inside a character or an
 /// entity (a cut `&amp;` would show as `&am`).
 fn clip(text: &str, max: usize) -> String {
-    match cut(text, max) {
+    match text::cut(text, max) {
         None => text.to_owned(),
         Some(mut kept) => {
             if let Some(amp) = kept.rfind('&')
@@ -294,21 +295,6 @@ fn clip(text: &str, max: usize) -> String {
             format!("{kept}…")
         }
     }
-}
-
-/// Cuts plain text (no entities) to `max` characters ending in `…`.
-fn clip_plain(text: &str, max: usize) -> String {
-    match cut(text, max) {
-        None => text.to_owned(),
-        Some(kept) => format!("{kept}…"),
-    }
-}
-
-/// The prefix to keep (leaving room for `…`) when `text` is longer than `max` characters.
-fn cut(text: &str, max: usize) -> Option<&str> {
-    let (end, _) = text.char_indices().nth(max)?;
-    let keep = text[..end].char_indices().nth(max.saturating_sub(1)).map_or(end, |(i, _)| i);
-    Some(&text[..keep])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -609,7 +595,7 @@ fn with_fields(payload: &Value, fields: &[(&str, &str)]) -> Result<Vec<u8>, Slac
 /// A refusal, with the start of Slack's error body (`invalid_payload`, `no_service`, …).
 fn rejected(status: StatusCode, body: &[u8]) -> SlackError {
     let text = String::from_utf8_lossy(body);
-    let error = clip_plain(text.trim(), ERROR_BODY_MAX);
+    let error = text::clip(text.trim(), ERROR_BODY_MAX).into_owned();
     SlackError::Rejected { status: status.as_u16(), error }
 }
 

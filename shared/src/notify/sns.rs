@@ -6,6 +6,7 @@ use aws_sdk_sns::types::MessageAttributeValue;
 
 use super::notice::{Notice, NoticeKind, human_duration};
 use crate::poll::ApiError;
+use crate::text::clip;
 
 /// SNS rejects a `Subject` of 100 characters or more, or with line breaks.
 const SUBJECT_MAX_CHARS: usize = 99;
@@ -34,13 +35,6 @@ fn clean_line(text: &str) -> String {
     text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
-fn cut_chars(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    text.chars().take(max.saturating_sub(1)).chain(std::iter::once('…')).collect()
-}
-
 fn cut_bytes(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
@@ -62,7 +56,7 @@ pub fn render(notice: &Notice) -> SnsMessage {
         NoticeKind::Resolved => "[RECOVERED]",
     };
     let subject =
-        cut_chars(&clean_line(&format!("{prefix} {}", notice.headline)), SUBJECT_MAX_CHARS);
+        clip(&clean_line(&format!("{prefix} {}", notice.headline)), SUBJECT_MAX_CHARS).into_owned();
 
     let mut body = vec![notice.headline.clone(), String::new()];
     let mut line = |label: &str, value: Option<&str>| {
@@ -101,7 +95,7 @@ pub fn render(notice: &Notice) -> SnsMessage {
     let mut attribute = |name: &str, value: Option<&str>| {
         // SNS rejects empty values; each is capped so the attributes can never crowd out the body.
         if let Some(value) = value.filter(|v| !v.is_empty()) {
-            attributes.insert(name.to_owned(), cut_chars(value, 256));
+            attributes.insert(name.to_owned(), clip(value, 256).into_owned());
         }
     };
     attribute("event_type", Some(notice.event_type.as_str()));

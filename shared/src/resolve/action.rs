@@ -14,6 +14,7 @@ use crate::poll::observe::{self, Blocker};
 use crate::poll::{ApiError, BlockerDetected, ControlPlane};
 use crate::status::{BlockerStatus, StackStatus, SyncStatus};
 use crate::store::{HistoryStore, StoreError};
+use crate::text::clip;
 
 /// `ResolvedReason` may hold at most 250 characters.
 const RESOLVED_REASON_MAX: usize = 250;
@@ -148,13 +149,6 @@ pub struct Resolver {
     config: PolicyConfig,
 }
 
-fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    text.chars().take(max - 1).chain(std::iter::once('…')).collect()
-}
-
 impl Resolver {
     /// An action under `config`.
     pub fn new(
@@ -280,7 +274,7 @@ impl Resolver {
         if !self.store.locks().acquire(&lock, Duration::minutes(5)).await? {
             return Ok((ActionOutcome::Busy, None));
         }
-        let reason = cut(
+        let reason = clip(
             &format!(
                 "syncwarden auto-resolve at {} (rule {}, requested by {}): {}",
                 now.format("%Y-%m-%dT%H:%M:%SZ"),
@@ -289,7 +283,8 @@ impl Resolver {
                 decision.why()
             ),
             RESOLVED_REASON_MAX,
-        );
+        )
+        .into_owned();
         let result = match self.control.resolve_blocker(&request.stack, &blocker.id, &reason).await
         {
             Ok(Resolution::Resolved(resolved)) => (ActionOutcome::Resolved, resolved),
@@ -361,7 +356,7 @@ impl Resolver {
                 why: decision.why().into(),
                 mode: mode.into(),
                 outcome: outcome.clone().into(),
-                requested_by: cut(&request.requested_by, 200),
+                requested_by: clip(&request.requested_by, 200).into_owned(),
             },
             commit: None,
             branch: None,

@@ -251,7 +251,7 @@ fn clipping_counts_characters_and_keeps_entities_whole() {
     assert_eq!(clip("a&amp;b", 4), "a…");
     assert_eq!(clip("a&amp;b", 7), "a&amp;b");
     assert_eq!(clip("ab&amp;", 7), "ab&amp;");
-    assert_eq!(clip_plain("🦀🦀🦀", 2), "🦀…");
+    assert_eq!(crate::text::clip("🦀🦀🦀", 2), "🦀…");
 }
 
 #[test]
