@@ -50,6 +50,10 @@ enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Print only the resource ids, one a line (for scripts: `for r in $(syncwarden status
+        /// --names)`).
+        #[arg(long, conflicts_with = "json")]
+        names: bool,
     },
     /// What happened to one resource, newest first.
     History {
@@ -150,10 +154,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             TABLE.create(&client, &table).await?;
             writeln!(out, "created table {table}")?;
         }
-        Command::Status { failing, json } => {
+        Command::Status { failing, json, names } => {
             let filter = if failing { StateFilter::Failing } else { StateFilter::All };
             let states = store.states(filter).await?;
-            if json {
+            if names {
+                write!(out, "{}", render::state_names(&states))?;
+            } else if json {
                 serde_json::to_writer_pretty(&mut out, &render::states_json(&states))?;
                 writeln!(out)?;
             } else {

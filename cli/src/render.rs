@@ -50,6 +50,11 @@ pub fn states_table(states: &[ResourceState]) -> String {
     out.to_string()
 }
 
+/// `syncwarden status --names`: the resource ids, one a line, in the table's order.
+pub fn state_names(states: &[ResourceState]) -> String {
+    sorted(states).iter().map(|s| format!("{}\n", s.resource)).collect()
+}
+
 /// A state with its derived fields spelled out, for `status --json`.
 #[derive(Serialize)]
 pub struct StateView<'a> {

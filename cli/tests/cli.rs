@@ -92,6 +92,14 @@ fn replay_then_status_shows_every_resource_failing_first() {
         json.as_array().unwrap().iter().map(|s| s["resource"].as_str().unwrap()).collect();
     assert_eq!(resources, ["stack/payments-api", "pipeline/payments-release"]);
     assert_eq!(json[0]["commit"], "9f2c1e0b7d4a4c3e8b1f6a5d2c9e0f1a2b3c4d5e");
+
+    // --names: the same resources in the same order, one id a line, for scripts.
+    let names = syncwarden(Some(&table), &["status", "--failing", "--names"], None);
+    assert!(names.status.success(), "{}", stderr(&names));
+    assert_eq!(stdout(&names), "stack/payments-api\npipeline/payments-release\n");
+    let all = stdout(&syncwarden(Some(&table), &["status", "--names"], None));
+    assert_eq!(all.lines().count(), 5, "{all}");
+    assert!(all.lines().zip(rows).all(|(name, row)| row.contains(name)), "{all}");
 }
 
 #[test]
