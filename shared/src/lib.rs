@@ -15,6 +15,7 @@ pub mod aws;
 pub mod config;
 pub mod decision;
 pub mod events;
+pub mod globs;
 pub mod ids;
 pub mod notify;
 pub mod observation;

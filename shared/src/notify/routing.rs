@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use serde::Deserialize;
 
 use super::notice::{EventType, Notice};
@@ -158,19 +158,10 @@ fn globs(route: &str, patterns: &[String]) -> Result<Option<GlobSet>, RoutingErr
     if patterns.is_empty() {
         return Ok(None);
     }
-    let mut set = GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = Glob::new(pattern).map_err(|e| RoutingError::BadGlob {
-            route: route.to_owned(),
-            pattern: pattern.clone(),
-            message: e.kind().to_string(),
-        })?;
-        set.add(glob);
-    }
-    set.build().map(Some).map_err(|e| RoutingError::BadGlob {
+    crate::globs::glob_set(patterns, false).map(Some).map_err(|e| RoutingError::BadGlob {
         route: route.to_owned(),
-        pattern: patterns.join(", "),
-        message: e.to_string(),
+        pattern: e.pattern,
+        message: e.message,
     })
 }
 

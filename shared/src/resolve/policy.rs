@@ -6,7 +6,7 @@
 //! default and the mode is `dry-run`: nothing is resolved until an operator opts a stack in.
 
 use chrono::{DateTime, Duration, Utc};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use serde::{Deserialize, Serialize};
 
 use crate::decision::DecisionKind;
@@ -33,29 +33,8 @@ pub struct PolicyConfig {
     reason_set: GlobSet,
 }
 
-/// A pattern that is not a valid glob.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{pattern}` is not a valid pattern: {message}")]
-pub struct PatternError {
-    pub pattern: String,
-    pub message: String,
-}
-
-fn globs(patterns: &[String], case_insensitive: bool) -> Result<GlobSet, PatternError> {
-    let mut set = GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = GlobBuilder::new(pattern)
-            .case_insensitive(case_insensitive)
-            .literal_separator(false)
-            .build()
-            .map_err(|e| PatternError {
-                pattern: pattern.clone(),
-                message: e.kind().to_string(),
-            })?;
-        set.add(glob);
-    }
-    set.build().map_err(|e| PatternError { pattern: patterns.join(", "), message: e.to_string() })
-}
+pub use crate::globs::PatternError;
+use crate::globs::glob_set;
 
 impl PolicyConfig {
     /// A policy; patterns are checked here.
@@ -70,8 +49,8 @@ impl PolicyConfig {
         daily_cap: u32,
     ) -> Result<Self, PatternError> {
         Ok(PolicyConfig {
-            stack_set: globs(&stacks, false)?,
-            reason_set: globs(&reasons, true)?,
+            stack_set: glob_set(&stacks, false)?,
+            reason_set: glob_set(&reasons, true)?,
             mode,
             stacks,
             reasons,
