@@ -393,6 +393,29 @@ impl Change {
 }
 
 impl Observation {
+    /// An observation of `change` to `resource`, with none of the optional context (commit,
+    /// branch, repository, account, region): the one way every source starts one.
+    pub fn new(
+        resource: ResourceId,
+        at: DateTime<Utc>,
+        event_id: EventId,
+        observed_by: ObservedBy,
+        change: Change,
+    ) -> Self {
+        Observation {
+            resource,
+            at,
+            event_id,
+            observed_by,
+            change,
+            commit: None,
+            branch: None,
+            repository: None,
+            account: None,
+            region: None,
+        }
+    }
+
     /// This observation's place in its resource's order (see [`OrderKey`]).
     pub fn order_key(&self) -> OrderKey {
         OrderKey::new(self.at, self.change.lifecycle_rank(), &self.event_id)

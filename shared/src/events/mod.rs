@@ -177,18 +177,11 @@ impl Envelope {
         resource: crate::ids::ResourceId,
         change: crate::observation::Change,
     ) -> Observation {
-        Observation {
-            resource,
-            at: self.at,
-            event_id: self.event_id.clone(),
-            observed_by: ObservedBy::Event,
-            change,
-            commit: None,
-            branch: None,
-            repository: None,
-            account: self.account.clone(),
-            region: self.region.clone(),
-        }
+        let mut observation =
+            Observation::new(resource, self.at, self.event_id.clone(), ObservedBy::Event, change);
+        observation.account.clone_from(&self.account);
+        observation.region.clone_from(&self.region);
+        observation
     }
 
     fn parse_detail<T: DeserializeOwned>(&self, detail: &RawValue) -> Result<T, EventError> {

@@ -96,18 +96,7 @@ fn polled(
     event_id: EventId,
     change: Change,
 ) -> Observation {
-    Observation {
-        resource,
-        at,
-        event_id,
-        observed_by: ObservedBy::Poll,
-        change,
-        commit: None,
-        branch: None,
-        repository: None,
-        account: None,
-        region: None,
-    }
+    Observation::new(resource, at, event_id, ObservedBy::Poll, change)
 }
 
 fn is_running(status: &SyncStatus) -> bool {

@@ -344,12 +344,12 @@ impl Resolver {
                 code: None,
                 message: e.to_string(),
             })?;
-        let observation = Observation {
-            resource: ResourceId::Stack(request.stack.clone()),
-            at: now,
+        let observation = Observation::new(
+            ResourceId::Stack(request.stack.clone()),
+            now,
             event_id,
-            observed_by: ObservedBy::Event,
-            change: Change::BlockerDecision {
+            ObservedBy::Event,
+            Change::BlockerDecision {
                 blocker: blocker_id,
                 decision: decision.kind().into(),
                 rule: decision.rule().into(),
@@ -358,12 +358,7 @@ impl Resolver {
                 outcome: outcome.clone().into(),
                 requested_by: clip(&request.requested_by, 200).into_owned(),
             },
-            commit: None,
-            branch: None,
-            repository: None,
-            account: None,
-            region: None,
-        };
+        );
         self.store.record(&observation).await?;
         Ok(())
     }
