@@ -255,11 +255,11 @@ async fn replay(
 /// The same action the function runs, with the policy from the environment.
 fn resolver(sdk: &aws_config::SdkConfig, store: HistoryStore) -> Result<shared::resolve::Resolver> {
     let policy = shared::config::resolve_policy(&shared::config::Env::process())?;
-    let control = shared::poll::ControlPlane::new(
+    let control = shared::clients::ControlPlane::new(
         shared::aws::codeconnections(sdk),
         shared::aws::codepipeline(sdk),
     );
-    let stacks = shared::resolve::Stacks::new(shared::aws::cloudformation(sdk));
+    let stacks = shared::clients::Stacks::new(shared::aws::cloudformation(sdk));
     Ok(shared::resolve::Resolver::new(control, stacks, store, policy))
 }
 

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use shared::notify::slack::{RETRY_AFTER_MAX, SlackClient, SlackError};
+use shared::clients::slack::{RETRY_AFTER_MAX, SlackClient, SlackError};
 use syncwarden_emulator::SlackServer;
 use syncwarden_emulator::slack::{SlackCall, SlackFailure};
 

@@ -153,8 +153,8 @@ impl NotifierConfig {
         let flap = env.number("FLAP_WINDOW_MINUTES", 30, 0..=1440)?;
         let slack_api_base = env
             .raw("SLACK_API_BASE")
-            .unwrap_or_else(|| crate::notify::slack::DEFAULT_API_BASE.into());
-        crate::notify::slack::check_url(&slack_api_base).map_err(|e| ConfigError::Invalid {
+            .unwrap_or_else(|| crate::clients::slack::DEFAULT_API_BASE.into());
+        crate::clients::slack::check_url(&slack_api_base).map_err(|e| ConfigError::Invalid {
             name: "SLACK_API_BASE",
             value: slack_api_base.clone(),
             expected: e.to_string(),
@@ -173,8 +173,8 @@ impl NotifierConfig {
 /// The auto-resolve policy from `AUTO_RESOLVE_*` (safe defaults: dry-run, no stack).
 pub fn resolve_policy<F: Fn(&str) -> Option<String>>(
     env: &Env<F>,
-) -> Result<crate::resolve::PolicyConfig, ConfigError> {
-    use crate::resolve::{Mode, PolicyConfig};
+) -> Result<crate::resolve::policy::PolicyConfig, ConfigError> {
+    use crate::resolve::policy::{Mode, PolicyConfig};
     let list = |name: &str, default: &[&str]| -> Vec<String> {
         match env.raw(name) {
             Some(value) => value

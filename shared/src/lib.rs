@@ -12,13 +12,16 @@
 //! `notify::incident`, `resolve::policy`, the renderers); [`config`] reads the environment.
 
 pub mod aws;
+pub mod clients;
 pub mod config;
 pub mod decision;
 pub mod events;
 pub mod globs;
 pub mod ids;
+pub mod lambda;
 pub mod notify;
 pub mod observation;
+pub mod observe;
 pub mod poll;
 pub mod reconcile;
 pub mod recorder;

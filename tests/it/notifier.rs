@@ -6,13 +6,11 @@ use std::time::{Duration, Instant};
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use chrono::{TimeZone, Utc};
+use shared::clients::{SecretCache, SlackClient, SnsPublisher};
 use shared::ids::{EventId, ResourceId, Revision};
 use shared::notify::deliver::Notifier;
 use shared::notify::incident::IncidentConfig;
 use shared::notify::routing::Routing;
-use shared::notify::secrets::SecretCache;
-use shared::notify::slack::SlackClient;
-use shared::notify::sns::SnsPublisher;
 use shared::notify::stream::handle_batch;
 use shared::observation::{Change, Observation, ObservedBy};
 use shared::reconcile::ResourceState;

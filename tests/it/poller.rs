@@ -4,10 +4,11 @@
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+use shared::clients::BlockerEmitter;
 use shared::events::EventFamily;
 use shared::ids::ResourceId;
 use shared::observation::ObservedBy;
-use shared::poll::{BlockerEmitter, PollConfig, PollReport, Poller};
+use shared::poll::{PollConfig, PollReport, Poller};
 use shared::status::Health;
 use shared::store::StateFilter;
 use syncwarden_emulator::{Emulator, Faults, Scenario};
@@ -497,7 +498,7 @@ async fn a_rate_limited_account_is_still_polled_completely() {
         .with_max_backoff(Duration::from_secs(1));
     let sdk =
         syncwarden_tests::sdk_config(&emulator.url()).into_builder().retry_config(retries).build();
-    let control = shared::poll::ControlPlane::new(
+    let control = shared::clients::ControlPlane::new(
         aws_sdk_codeconnections::Client::new(&sdk),
         aws_sdk_codepipeline::Client::new(&sdk),
     );

@@ -3,11 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 use chrono::Duration;
+use shared::clients::{Resolution, Stacks};
 use shared::observation::{Change, Facet};
-use shared::poll::control_plane::Resolution;
-use shared::resolve::{
-    ActionOutcome, Decision, Mode, PolicyConfig, ResolveRequest, Resolver, Stacks,
-};
+use shared::resolve::{ActionOutcome, Decision, Mode, PolicyConfig, ResolveRequest, Resolver};
 use shared::status::BlockerStatus;
 use syncwarden_emulator::{Emulator, Scenario};
 use syncwarden_tests::{Fixture, cloudformation, control_plane, fixture};

@@ -101,11 +101,11 @@ pub fn fast_retries() -> aws_config::retry::RetryConfig {
 }
 
 /// The poller's control plane on the emulator at `url`, with the real SDK clients.
-pub fn control_plane(url: &str) -> shared::poll::ControlPlane {
+pub fn control_plane(url: &str) -> shared::clients::ControlPlane {
     let mut config = sdk_config(url).into_builder();
     config.set_retry_config(Some(fast_retries()));
     let config = config.build();
-    shared::poll::ControlPlane::new(
+    shared::clients::ControlPlane::new(
         aws_sdk_codeconnections::Client::new(&config),
         aws_sdk_codepipeline::Client::new(&config),
     )

@@ -7,9 +7,9 @@
 
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
+use shared::clients::{ControlPlane, Stacks};
 use shared::config::{Env, RecorderConfig, resolve_policy};
-use shared::poll::ControlPlane;
-use shared::resolve::{ResolveRequest, Resolver, Stacks};
+use shared::resolve::{ResolveRequest, Resolver};
 use shared::{HistoryStore, aws};
 
 #[tokio::main]

@@ -7,13 +7,11 @@
 //! stream retries from there.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
+use shared::clients::{SecretCache, SlackClient, SnsPublisher};
 use shared::config::{Env, NotifierConfig};
+use shared::lambda::deadline_from_epoch_ms;
 use shared::notify::deliver::Notifier;
-use shared::notify::secrets::SecretCache;
-use shared::notify::slack::SlackClient;
-use shared::notify::sns::SnsPublisher;
 use shared::notify::stream::handle_batch;
-use shared::poll::deadline_from_epoch_ms;
 use shared::{HistoryStore, aws};
 
 #[tokio::main]

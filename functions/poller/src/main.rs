@@ -7,8 +7,10 @@
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
+use shared::clients::{BlockerEmitter, ControlPlane};
 use shared::config::{Env, RecorderConfig};
-use shared::poll::{BlockerEmitter, ControlPlane, PollConfig, Poller, deadline_from_epoch_ms};
+use shared::lambda::deadline_from_epoch_ms;
+use shared::poll::{PollConfig, Poller};
 use shared::{HistoryStore, aws};
 
 #[tokio::main]

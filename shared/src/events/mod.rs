@@ -6,7 +6,11 @@
 //! (`lenient`). An EventBridge event that is not ours is [`Parsed::Ignored`], not an error, so
 //! an archive replay or a broad rule does not fill a DLQ; input that is not an EventBridge event
 //! at all is refused with what it looks like.
+//!
+//! The one event syncwarden itself puts on a bus, "Sync Blocker Detected", has its wire shape in
+//! [`blocker_detected`].
 
+pub mod blocker_detected;
 mod cloudformation;
 mod codepipeline;
 mod foreign;

@@ -14,10 +14,8 @@ use chrono::Duration;
 use super::incident::{self, Incident, IncidentConfig};
 use super::notice::{Notice, NoticeKind};
 use super::routing::{Channel, Routing};
-use super::secrets::{Secret, SecretCache};
-use super::slack::{self, SlackClient, SlackError};
-use super::sns::{self, SnsPublisher};
-use crate::poll::ApiError;
+use super::{slack, sns};
+use crate::clients::{ApiError, Secret, SecretCache, SlackClient, SlackError, SnsPublisher};
 use crate::reconcile::ResourceState;
 use crate::store::{Claim, HistoryStore, StoreError, claim_token};
 
@@ -250,7 +248,11 @@ impl Notifier {
                 }
             }
             Channel::Sns { topic_arn } => {
-                self.sns.publish(topic_arn, &sns::render(notice)).await.map_err(aws_error)?;
+                let message = sns::render(notice);
+                self.sns
+                    .publish(topic_arn, &message.subject, &message.body, &message.attributes)
+                    .await
+                    .map_err(aws_error)?;
                 Ok(None)
             }
         }

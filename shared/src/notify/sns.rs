@@ -1,11 +1,9 @@
-//! SNS: a subject, a readable body and filterable attributes, always within SNS's limits.
+//! SNS rendering: a subject, a readable body and filterable attributes, always within SNS's
+//! limits. Pure; [`crate::clients::sns`] publishes the result.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_sns::types::MessageAttributeValue;
-
 use super::notice::{Notice, NoticeKind, human_duration};
-use crate::poll::ApiError;
 use crate::text::clip;
 
 /// SNS rejects a `Subject` of 100 characters or more, or with line breaks.
@@ -108,44 +106,6 @@ pub fn render(notice: &Notice) -> SnsMessage {
     let room = MESSAGE_MAX_BYTES - message.size();
     message.body = cut_bytes(&body.join("\n"), room);
     message
-}
-
-/// Publishes to one topic. Built once per container.
-#[derive(Debug, Clone)]
-pub struct SnsPublisher {
-    client: aws_sdk_sns::Client,
-}
-
-impl SnsPublisher {
-    /// A publisher on `client`.
-    pub fn new(client: aws_sdk_sns::Client) -> Self {
-        SnsPublisher { client }
-    }
-
-    /// Publishes `message` to `topic_arn`; returns the message id.
-    pub async fn publish(&self, topic_arn: &str, message: &SnsMessage) -> Result<String, ApiError> {
-        let mut request = self
-            .client
-            .publish()
-            .topic_arn(topic_arn)
-            .subject(&message.subject)
-            .message(&message.body);
-        for (name, value) in &message.attributes {
-            let value = MessageAttributeValue::builder()
-                .data_type("String")
-                .string_value(value)
-                .build()
-                .map_err(|e| ApiError {
-                    operation: "Publish",
-                    subject: topic_arn.to_owned(),
-                    code: None,
-                    message: e.to_string(),
-                })?;
-            request = request.message_attributes(name, value);
-        }
-        let output = request.send().await.map_err(|e| ApiError::new("Publish", topic_arn, e))?;
-        Ok(output.message_id.unwrap_or_default())
-    }
 }
 
 #[cfg(test)]

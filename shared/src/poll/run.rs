@@ -8,13 +8,13 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, future, stream};
 use serde::Serialize;
 
-use super::control_plane::{ApiError, ControlPlane};
-use super::emit::{BlockerDetected, BlockerEmitter};
-use super::observe::{self, ObserveError};
 use super::targets::{PipelineFilter, Target, plan, remaining};
+use crate::clients::{ApiError, BlockerEmitter, ControlPlane};
 use crate::config::{ConfigError, Env};
+use crate::events::blocker_detected::BlockerDetected;
 use crate::ids::ResourceId;
 use crate::observation::Observation;
+use crate::observe::{self, ObserveError};
 use crate::reconcile::ResourceState;
 use crate::store::{Appended, HistoryStore, PollFailure, StateFilter, StateWrite, StoreError};
 
@@ -177,24 +177,6 @@ pub struct Poller {
     store: HistoryStore,
     emitter: Option<BlockerEmitter>,
     config: PollConfig,
-}
-
-/// The deadline of a Lambda invocation (`Lambda-Runtime-Deadline-Ms`) as an `Instant`.
-pub fn deadline_from_epoch_ms(deadline_ms: u64) -> Instant {
-    budget_until(deadline_ms, Utc::now())
-        .map_or_else(Instant::now, |budget| Instant::now() + budget)
-}
-
-/// Time left until `deadline_ms`. Lambda sends epoch milliseconds; `cargo lambda watch` (the
-/// local runtime of `make demo`) sends the timeout itself (e.g. `600000`), so a value too small
-/// to be a date after 2001 is taken as a duration.
-fn budget_until(deadline_ms: u64, now: DateTime<Utc>) -> Option<StdDuration> {
-    const YEAR_2001_MS: u64 = 978_307_200_000;
-    if deadline_ms < YEAR_2001_MS {
-        return Some(StdDuration::from_millis(deadline_ms));
-    }
-    let now_ms = u64::try_from(now.timestamp_millis()).ok()?;
-    Some(StdDuration::from_millis(deadline_ms.saturating_sub(now_ms)))
 }
 
 impl Poller {
@@ -486,18 +468,5 @@ impl Poller {
             }
         }
         Ok(outcome)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_deadline_is_epoch_ms_in_lambda_and_a_duration_in_cargo_lambda() {
-        let now = DateTime::from_timestamp_millis(1_795_320_000_000).unwrap();
-        assert_eq!(budget_until(1_795_320_300_000, now), Some(StdDuration::from_secs(300)));
-        assert_eq!(budget_until(1_795_310_000_000, now), Some(StdDuration::ZERO), "already past");
-        assert_eq!(budget_until(600_000, now), Some(StdDuration::from_secs(600)));
     }
 }

@@ -4,24 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::ids::{Branch, ConnectionId, PipelineName, RepositoryLinkId, ResourceId, StackName};
-
-/// A repository link, as discovery found it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkInfo {
-    pub id: RepositoryLinkId,
-    pub connection_arn: String,
-    /// `owner/name`.
-    pub repository: String,
-    pub provider: String,
-}
-
-/// A CloudFormation stack sync configuration, as discovery found it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyncConfigInfo {
-    pub stack: StackName,
-    pub link: RepositoryLinkId,
-    pub branch: Branch,
-}
+use crate::observe::{LinkInfo, SyncConfigInfo};
 
 /// One thing a sweep polls.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,14 +5,14 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::policy::{BlockerFacts, Decision, Facts, Mode, PolicyConfig, decide};
+use crate::clients::{ApiError, ControlPlane, Resolution, Stacks};
 pub use crate::decision::ActionOutcome;
 use crate::decision::{DecisionKind, Recorded};
+use crate::events::blocker_detected::{BlockerDetected, DETAIL_TYPE};
 use crate::ids::{BlockerId, EventId, ResourceId, StackName};
 use crate::observation::{Change, Observation, ObservedBy};
-use crate::poll::control_plane::Resolution;
-use crate::poll::observe::{self, Blocker};
-use crate::poll::{ApiError, BlockerDetected, ControlPlane};
-use crate::status::{BlockerStatus, StackStatus, SyncStatus};
+use crate::observe::{self, Blocker};
+use crate::status::{BlockerStatus, SyncStatus};
 use crate::store::{HistoryStore, StoreError};
 use crate::text::clip;
 
@@ -55,11 +55,11 @@ impl ResolveRequest {
             serde_json::from_slice(bytes).map_err(|e| RequestError(format!("not JSON: {e}")))?;
         if value.get("detail-type").is_some() {
             let detail_type = value["detail-type"].as_str().unwrap_or_default();
-            if detail_type != crate::poll::emit::DETAIL_TYPE {
+            if detail_type != DETAIL_TYPE {
                 return Err(RequestError(format!(
                     "detail-type `{detail_type}` from source `{}` is not a `{}` event",
                     value["source"].as_str().unwrap_or_default(),
-                    crate::poll::emit::DETAIL_TYPE
+                    DETAIL_TYPE
                 )));
             }
             let detail: BlockerDetected = serde_json::from_value(value["detail"].clone())
@@ -103,41 +103,6 @@ pub enum ResolveError {
     Api(#[from] ApiError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Reads the stack's CloudFormation status (`DescribeStacks`).
-#[derive(Debug, Clone)]
-pub struct Stacks {
-    client: aws_sdk_cloudformation::Client,
-}
-
-impl Stacks {
-    /// Over `client`.
-    pub fn new(client: aws_sdk_cloudformation::Client) -> Self {
-        Stacks { client }
-    }
-
-    /// The stack's status; `None` when the stack does not exist.
-    pub async fn status(&self, stack: &StackName) -> Result<Option<StackStatus>, ApiError> {
-        match self.client.describe_stacks().stack_name(stack.as_str()).send().await {
-            Ok(output) => Ok(output
-                .stacks()
-                .first()
-                .and_then(|s| s.stack_status())
-                .map(|s| StackStatus::parse(s.as_str()))),
-            Err(e) => {
-                let error = ApiError::new("DescribeStacks", stack.as_str(), e);
-                // CloudFormation answers a missing stack with a ValidationError.
-                if error.code.as_deref() == Some("ValidationError")
-                    && error.message.contains("does not exist")
-                {
-                    Ok(None)
-                } else {
-                    Err(error)
-                }
-            }
-        }
-    }
 }
 
 /// The auto-resolve action. Built once per container.

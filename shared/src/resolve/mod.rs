@@ -4,5 +4,5 @@
 pub mod action;
 pub mod policy;
 
-pub use action::{ActionOutcome, RequestError, ResolveReport, ResolveRequest, Resolver, Stacks};
+pub use action::{ActionOutcome, RequestError, ResolveReport, ResolveRequest, Resolver};
 pub use policy::{BlockerFacts, Decision, Facts, Mode, PolicyConfig, decide};

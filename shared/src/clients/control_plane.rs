@@ -1,82 +1,23 @@
-//! The AWS control plane as the poller reads it: CodeConnections (Git sync) and CodePipeline,
-//! through the real SDK clients, turned into the plain snapshots of [`super::observe`].
+//! The AWS control plane as the poller and the resolver use it: CodeConnections (Git sync) and
+//! CodePipeline, through the real SDK clients, turned into the plain snapshots of
+//! [`crate::observe`]; and the one write, `UpdateSyncBlocker`.
 //!
 //! Every `NextToken` is followed (the SDK paginators where generated); throttling and 5xx are
 //! retried by the SDK's retry strategy before an error reaches the caller.
 
-use aws_sdk_codeconnections::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_codeconnections::types::SyncConfigurationType;
 use aws_sdk_codepipeline::types::{
     ActionExecutionFilter, ActionExecutionStatus, PipelineExecutionStatus,
 };
 use chrono::{DateTime, Utc};
 
-use super::observe::{Blocker, Connection, PipelineRun, RepositorySync, StackSync};
-use super::targets::{LinkInfo, SyncConfigInfo};
+use super::ApiError;
 use crate::ids::{Branch, PipelineName, RepositoryLinkId, StackName};
 use crate::observation::BlockerContext;
+use crate::observe::{
+    Blocker, Connection, LinkInfo, PipelineRun, RepositorySync, StackSync, SyncConfigInfo,
+};
 use crate::status::{BlockerStatus, ConnectionStatus, SyncStatus};
-
-/// A control-plane call that failed (after the SDK's retries).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{operation} {subject}: {message}")]
-pub struct ApiError {
-    pub operation: &'static str,
-    pub subject: String,
-    /// The service's error code, when it answered (`ThrottlingException`, …).
-    pub code: Option<String>,
-    pub message: String,
-}
-
-impl ApiError {
-    pub(crate) fn new<E, R>(
-        operation: &'static str,
-        subject: impl Into<String>,
-        error: SdkError<E, R>,
-    ) -> Self
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
-    {
-        let service = error.as_service_error();
-        let code = service.and_then(|e| e.code()).map(str::to_owned);
-        // The service's own words when it answered; the whole chain (timeouts, connection
-        // errors) otherwise. The raw response stays out of logs and records.
-        let message = match (service.and_then(|e| e.message()), &code) {
-            (Some(message), Some(code)) => format!("{code}: {message}"),
-            (None, Some(code)) => code.clone(),
-            _ => DisplayErrorContext(&error).to_string(),
-        };
-        ApiError { operation, subject: subject.into(), code, message }
-    }
-
-    fn invalid(operation: &'static str, subject: impl Into<String>, message: String) -> Self {
-        ApiError { operation, subject: subject.into(), code: None, message }
-    }
-
-    /// Whether the role may not make this call (`AccessDeniedException`; CloudFormation's
-    /// awsQuery says `AccessDenied`): retrying cannot help until someone changes IAM.
-    pub fn is_access_denied(&self) -> bool {
-        matches!(self.code.as_deref(), Some("AccessDeniedException" | "AccessDenied"))
-    }
-
-    /// The IAM action this call needs, e.g. `codeconnections:GetSyncBlockerSummary`.
-    pub fn iam_action(&self) -> String {
-        let service = match self.operation {
-            "DescribeStacks" | "DescribeStackEvents" => "cloudformation",
-            op if op.contains("Pipeline") || op == "ListActionExecutions" => "codepipeline",
-            _ => "codeconnections",
-        };
-        format!("{service}:{}", self.operation)
-    }
-
-    fn is_not_found(&self) -> bool {
-        matches!(
-            self.code.as_deref(),
-            Some("ResourceNotFoundException" | "PipelineNotFoundException")
-        )
-    }
-}
 
 /// What `UpdateSyncBlocker` did.
 #[derive(Debug, Clone, PartialEq, Eq)]

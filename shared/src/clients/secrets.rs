@@ -1,4 +1,4 @@
-//! Webhook URLs and bot tokens, read from Secrets Manager and cached for a while, never logged.
+//! Secrets Manager: webhook URLs and bot tokens, read and cached for a while, never logged.
 //!
 //! A cached value is trusted for [`SECRET_TTL`], so a rotated secret is picked up within that
 //! time even while the old credential still works, and at once when Slack refuses the old one
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
-use crate::poll::ApiError;
+use crate::clients::ApiError;
 
 /// How long a secret read from Secrets Manager is used before it is read again. Five minutes
 /// costs one `GetSecretValue` per secret and container every five minutes, and bounds how long

@@ -1,4 +1,6 @@
-//! What a poll read, as plain data, and the pure rules that turn it into observations.
+//! What the control plane says, as plain data ([`crate::clients::control_plane`] reads it),
+//! and the pure rules that turn it into observations: the poller's, and the resolver's when it
+//! records the blocker it just resolved.
 //!
 //! Ids of polled observations are derived from what was read, so reading the same thing twice
 //! yields the same observation, and the poller never needs to remember what it saw.
@@ -11,6 +13,24 @@ use crate::ids::{ConnectionId, PipelineName, ResourceId};
 use crate::observation::{BlockerContext, Change, Facet, Observation, ObservedBy};
 use crate::reconcile::ResourceState;
 use crate::status::{BlockerStatus, ConnectionStatus, PipelineState, SyncStatus};
+
+/// A repository link, as discovery found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkInfo {
+    pub id: RepositoryLinkId,
+    pub connection_arn: String,
+    /// `owner/name`.
+    pub repository: String,
+    pub provider: String,
+}
+
+/// A CloudFormation stack sync configuration, as discovery found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncConfigInfo {
+    pub stack: StackName,
+    pub link: RepositoryLinkId,
+    pub branch: Branch,
+}
 
 /// A stack's latest Git sync attempt (`GetResourceSyncStatus`).
 #[derive(Debug, Clone, PartialEq, Eq)]
