@@ -7,6 +7,7 @@ use serde_json::value::RawValue;
 
 use crate::events::{EventError, EventFamily, Ignored, Parsed, parse_event};
 use crate::ids::ResourceId;
+use crate::lambda::{self, Failure};
 use crate::status::Health;
 use crate::store::{Appended, HistoryStore, RecordOutcome, StateWrite, StoreError};
 
@@ -22,21 +23,33 @@ pub enum RecordError {
 }
 
 impl RecordError {
-    /// Whether a retry of the same event could succeed.
+    /// Whether a retry of the same event could succeed: not for a malformed event or a corrupt
+    /// record, yes for a store that failed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, RecordError::Store(_))
+        match self {
+            RecordError::Event(_) => false,
+            RecordError::Store(error) => error.is_retryable(),
+        }
+    }
+}
+
+impl Failure for RecordError {
+    fn is_retryable(&self) -> bool {
+        RecordError::is_retryable(self)
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            RecordError::Event(EventError::NotAnEvent { .. }) => "NotAnEvent",
+            RecordError::Event(_) => "MalformedEvent",
+            RecordError::Store(error) => error.kind(),
+        }
     }
 }
 
 impl From<RecordError> for Diagnostic {
     fn from(error: RecordError) -> Diagnostic {
-        let error_type = match &error {
-            RecordError::Event(EventError::NotAnEvent { .. }) => "NonRetryable.NotAnEvent",
-            RecordError::Event(_) => "NonRetryable.MalformedEvent",
-            RecordError::Store(StoreError::Corrupt { .. }) => "NonRetryable.CorruptRecord",
-            RecordError::Store(_) => "Retryable.StoreFailure",
-        };
-        Diagnostic { error_type: error_type.to_owned(), error_message: error.to_string() }
+        lambda::diagnostic(&error)
     }
 }
 
@@ -139,5 +152,35 @@ impl Recorder {
                 Err(error)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `is_retryable` and the Diagnostic's prefix say the same of every kind of failure.
+    #[test]
+    fn retryability_and_the_diagnostic_agree() {
+        let corrupt =
+            || StoreError::Corrupt { table: "t".into(), key: "k".into(), message: "m".into() };
+        let cases = [
+            (RecordError::Event(parse_event(b"not json", EventFamily::ALL).unwrap_err()), false),
+            (RecordError::Store(corrupt()), false),
+            (
+                RecordError::Store(StoreError::Contention { resource: "r".into(), attempts: 3 }),
+                true,
+            ),
+        ];
+        for (error, retryable) in cases {
+            assert_eq!(error.is_retryable(), retryable, "{error}");
+            let prefix = if retryable { "Retryable." } else { "NonRetryable." };
+            let diagnostic = Diagnostic::from(error);
+            assert!(diagnostic.error_type.starts_with(prefix), "{}", diagnostic.error_type);
+        }
+        assert_eq!(
+            Diagnostic::from(RecordError::Store(corrupt())).error_type,
+            "NonRetryable.CorruptRecord"
+        );
     }
 }

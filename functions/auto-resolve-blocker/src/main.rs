@@ -27,14 +27,8 @@ async fn main() -> Result<(), Error> {
     let resolver = &resolver;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
         let request =
-            ResolveRequest::parse(event.payload.get().as_bytes()).map_err(|e| Diagnostic {
-                error_type: "NonRetryable.InvalidRequest".into(),
-                error_message: e.to_string(),
-            })?;
-        resolver.handle(&request).await.map_err(|e| Diagnostic {
-            error_type: "Retryable.ResolveFailure".into(),
-            error_message: e.to_string(),
-        })
+            ResolveRequest::parse(event.payload.get().as_bytes()).map_err(Diagnostic::from)?;
+        resolver.handle(&request).await.map_err(Diagnostic::from)
     }))
     .await
 }

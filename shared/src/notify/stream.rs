@@ -12,7 +12,7 @@ use crate::reconcile::ResourceState;
 /// Why a record could not be read.
 #[derive(Debug, thiserror::Error)]
 #[error("stream record {event_id}: {message}")]
-pub struct RecordError {
+pub struct StreamRecordError {
     pub event_id: String,
     pub message: String,
 }
@@ -21,7 +21,7 @@ pub struct RecordError {
 /// item, an incident, a deletion).
 pub fn state_change(
     record: &EventRecord,
-) -> Result<Option<(Option<ResourceState>, ResourceState)>, RecordError> {
+) -> Result<Option<(Option<ResourceState>, ResourceState)>, StreamRecordError> {
     let is_state =
         record.change.keys.get("sk").is_some_and(
             |sk| matches!(sk, serde_dynamo::AttributeValue::S(value) if value == "STATE"),
@@ -29,7 +29,7 @@ pub fn state_change(
     if !is_state || record.event_name == "REMOVE" || record.change.new_image.is_empty() {
         return Ok(None);
     }
-    let error = |what: &str, e: serde_dynamo::Error| RecordError {
+    let error = |what: &str, e: serde_dynamo::Error| StreamRecordError {
         event_id: record.event_id.clone(),
         message: format!("{what} is not a resource state: {e}"),
     };

@@ -13,6 +13,7 @@ use crate::clients::{ApiError, BlockerEmitter, ControlPlane};
 use crate::config::{ConfigError, Env};
 use crate::events::blocker_detected::BlockerDetected;
 use crate::ids::ResourceId;
+use crate::lambda::{self, Failure};
 use crate::observation::Observation;
 use crate::observe::{self, ObserveError};
 use crate::reconcile::ResourceState;
@@ -123,16 +124,25 @@ pub enum PollError {
     Discovery(ApiError),
 }
 
+impl Failure for PollError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            PollError::Store(error) => error.is_retryable(),
+            PollError::Discovery(error) => error.is_retryable(),
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            PollError::Store(error) => error.kind(),
+            PollError::Discovery(_) => "DiscoveryFailure",
+        }
+    }
+}
+
 impl From<PollError> for lambda_runtime::Diagnostic {
     fn from(error: PollError) -> Self {
-        let error_type = match &error {
-            PollError::Store(_) => "Retryable.StoreFailure",
-            PollError::Discovery(_) => "Retryable.DiscoveryFailure",
-        };
-        lambda_runtime::Diagnostic {
-            error_type: error_type.into(),
-            error_message: error.to_string(),
-        }
+        lambda::diagnostic(&error)
     }
 }
 

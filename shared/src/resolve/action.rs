@@ -2,6 +2,7 @@
 //! only on `Resolve` in enforce mode (under a lock), and record the decision either way.
 
 use chrono::{DateTime, Duration, Utc};
+use lambda_runtime::Diagnostic;
 use serde::{Deserialize, Serialize};
 
 use super::policy::{BlockerFacts, Decision, Facts, Mode, PolicyConfig, decide};
@@ -9,7 +10,8 @@ use crate::clients::{ApiError, ControlPlane, Resolution, Stacks};
 pub use crate::decision::ActionOutcome;
 use crate::decision::{DecisionKind, Recorded};
 use crate::events::blocker_detected::{BlockerDetected, DETAIL_TYPE};
-use crate::ids::{BlockerId, EventId, ResourceId, StackName};
+use crate::ids::{BlockerId, EventId, IdError, ResourceId, StackName};
+use crate::lambda::{self, Failure};
 use crate::observation::{Change, Observation, ObservedBy};
 use crate::observe::{self, Blocker};
 use crate::status::{BlockerStatus, SyncStatus};
@@ -96,13 +98,59 @@ pub struct ResolveReport {
     pub outcome: ActionOutcome,
 }
 
-/// Why the action could not run (retry later).
+/// Why the action could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
+    /// An AWS call failed: retry later, unless access was denied.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// The store failed: retry later, unless a record is corrupt.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// What AWS answered cannot be recorded (a blocker id that is not a valid id): a retry
+    /// would read the same answer.
+    #[error("cannot record the decision about blocker `{blocker}`: {message}")]
+    Invalid { blocker: String, message: String },
+}
+
+impl Failure for ResolveError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            ResolveError::Api(error) => error.is_retryable(),
+            ResolveError::Store(error) => error.is_retryable(),
+            ResolveError::Invalid { .. } => false,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            ResolveError::Store(StoreError::Corrupt { .. }) => "CorruptRecord",
+            ResolveError::Api(_) | ResolveError::Store(_) => "ResolveFailure",
+            ResolveError::Invalid { .. } => "InvalidBlocker",
+        }
+    }
+}
+
+impl From<ResolveError> for Diagnostic {
+    fn from(error: ResolveError) -> Diagnostic {
+        lambda::diagnostic(&error)
+    }
+}
+
+impl Failure for RequestError {
+    fn is_retryable(&self) -> bool {
+        false
+    }
+
+    fn kind(&self) -> &'static str {
+        "InvalidRequest"
+    }
+}
+
+impl From<RequestError> for Diagnostic {
+    fn from(error: RequestError) -> Diagnostic {
+        lambda::diagnostic(&error)
+    }
 }
 
 /// The auto-resolve action. Built once per container.
@@ -296,19 +344,13 @@ impl Resolver {
         now: DateTime<Utc>,
     ) -> Result<(), ResolveError> {
         let mode = if request.dry_run { Mode::DryRun } else { self.config.mode };
-        let blocker_id = BlockerId::new(blocker.id.clone()).map_err(|e| ApiError {
-            operation: "audit",
-            subject: blocker.id.clone(),
-            code: None,
+        let invalid = |e: IdError| ResolveError::Invalid {
+            blocker: blocker.id.clone(),
             message: e.to_string(),
-        })?;
+        };
+        let blocker_id = BlockerId::new(blocker.id.clone()).map_err(invalid)?;
         let event_id = EventId::new(format!("decision-{}-{}", blocker.id, now.timestamp_millis()))
-            .map_err(|e| ApiError {
-                operation: "audit",
-                subject: blocker.id.clone(),
-                code: None,
-                message: e.to_string(),
-            })?;
+            .map_err(invalid)?;
         let observation = Observation::new(
             ResourceId::Stack(request.stack.clone()),
             now,
@@ -326,5 +368,33 @@ impl Resolver {
         );
         self.store.record(&observation).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An answer that cannot be recorded, or a request that cannot be taken, is permanent; an AWS
+    /// or store hiccup is worth a retry.
+    #[test]
+    fn only_what_may_pass_is_retryable() {
+        let invalid = ResolveError::Invalid { blocker: "x".into(), message: "bad id".into() };
+        assert_eq!(Diagnostic::from(invalid).error_type, "NonRetryable.InvalidBlocker");
+        let request = ResolveRequest::parse(b"{}").unwrap_err();
+        assert_eq!(Diagnostic::from(request).error_type, "NonRetryable.InvalidRequest");
+        let throttled = ResolveError::Api(ApiError {
+            operation: "GetSyncBlockerSummary",
+            subject: "s".into(),
+            code: Some("ThrottlingException".into()),
+            message: "slow down".into(),
+        });
+        assert_eq!(Diagnostic::from(throttled).error_type, "Retryable.ResolveFailure");
+        let corrupt = ResolveError::Store(StoreError::Corrupt {
+            table: "t".into(),
+            key: "k".into(),
+            message: "m".into(),
+        });
+        assert_eq!(Diagnostic::from(corrupt).error_type, "NonRetryable.CorruptRecord");
     }
 }
