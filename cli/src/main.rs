@@ -254,7 +254,7 @@ async fn replay(
 
 /// The same action the function runs, with the policy from the environment.
 fn resolver(sdk: &aws_config::SdkConfig, store: HistoryStore) -> Result<shared::resolve::Resolver> {
-    let policy = shared::config::resolve_policy(&shared::config::Env::process())?;
+    let policy = shared::resolve::PolicyConfig::from_env(&shared::config::Env::process())?;
     let control = shared::clients::ControlPlane::new(
         shared::aws::codeconnections(sdk),
         shared::aws::codepipeline(sdk),

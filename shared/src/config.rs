@@ -68,6 +68,39 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         }
     }
 
+    /// An optional count in `range` (default `default`).
+    pub fn count(
+        &self,
+        name: &'static str,
+        default: usize,
+        range: std::ops::RangeInclusive<u32>,
+    ) -> Result<usize, ConfigError> {
+        let default = u32::try_from(default).unwrap_or(u32::MAX);
+        Ok(self.number(name, default, range)? as usize)
+    }
+
+    /// An optional number of minutes in `range` (default `default`).
+    pub fn minutes(
+        &self,
+        name: &'static str,
+        default: chrono::Duration,
+        range: std::ops::RangeInclusive<u32>,
+    ) -> Result<chrono::Duration, ConfigError> {
+        let default = u32::try_from(default.num_minutes()).unwrap_or(u32::MAX);
+        Ok(chrono::Duration::minutes(i64::from(self.number(name, default, range)?)))
+    }
+
+    /// An optional number of seconds in `range` (default `default`).
+    pub fn seconds(
+        &self,
+        name: &'static str,
+        default: std::time::Duration,
+        range: std::ops::RangeInclusive<u32>,
+    ) -> Result<std::time::Duration, ConfigError> {
+        let default = u32::try_from(default.as_secs()).unwrap_or(u32::MAX);
+        Ok(std::time::Duration::from_secs(u64::from(self.number(name, default, range)?)))
+    }
+
     /// An optional number of days in `1..=36500`.
     pub fn days(&self, name: &'static str, default: u32) -> Result<u32, ConfigError> {
         match self.get(name) {
@@ -170,56 +203,126 @@ impl NotifierConfig {
     }
 }
 
-/// The auto-resolve policy from `AUTO_RESOLVE_*` (safe defaults: dry-run, no stack).
-pub fn resolve_policy<F: Fn(&str) -> Option<String>>(
-    env: &Env<F>,
-) -> Result<crate::resolve::policy::PolicyConfig, ConfigError> {
-    use crate::resolve::policy::{Mode, PolicyConfig};
-    let list = |name: &str, default: &[&str]| -> Vec<String> {
-        match env.raw(name) {
-            Some(value) => value
-                .split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            None => default.iter().map(|p| p.to_string()).collect(),
+impl crate::resolve::policy::PolicyConfig {
+    /// The auto-resolve policy from `AUTO_RESOLVE_MODE`, `AUTO_RESOLVE_STACKS`,
+    /// `AUTO_RESOLVE_REASONS`, `AUTO_RESOLVE_MIN_AGE_MINUTES`,
+    /// `AUTO_RESOLVE_REQUIRE_NEW_COMMIT`, `AUTO_RESOLVE_COOLDOWN_MINUTES` and
+    /// `AUTO_RESOLVE_DAILY_CAP`; what is unset takes [`PolicySettings::default`] (dry-run, no
+    /// stack).
+    ///
+    /// [`PolicySettings::default`]: crate::resolve::policy::PolicySettings
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        use crate::resolve::policy::{PolicyConfig, PolicySettings};
+        let defaults = PolicySettings::default();
+        let list = |name: &str, default: Vec<String>| -> Vec<String> {
+            match env.raw(name) {
+                Some(value) => value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                None => default,
+            }
+        };
+        let mode = match env.get("AUTO_RESOLVE_MODE") {
+            None => defaults.mode,
+            Some(value) => value.parse().map_err(|e: String| ConfigError::Invalid {
+                name: "AUTO_RESOLVE_MODE",
+                value,
+                expected: e,
+            })?,
+        };
+        let require_new_commit = match env.get("AUTO_RESOLVE_REQUIRE_NEW_COMMIT").as_deref() {
+            None => defaults.require_new_commit,
+            Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "AUTO_RESOLVE_REQUIRE_NEW_COMMIT",
+                    value: other.into(),
+                    expected: "true or false".into(),
+                });
+            }
+        };
+        let settings = PolicySettings {
+            mode,
+            stacks: list("AUTO_RESOLVE_STACKS", defaults.stacks),
+            reasons: list("AUTO_RESOLVE_REASONS", defaults.reasons),
+            min_age: env.minutes("AUTO_RESOLVE_MIN_AGE_MINUTES", defaults.min_age, 0..=10_080)?,
+            require_new_commit,
+            cooldown: env.minutes(
+                "AUTO_RESOLVE_COOLDOWN_MINUTES",
+                defaults.cooldown,
+                0..=10_080,
+            )?,
+            daily_cap: env.number("AUTO_RESOLVE_DAILY_CAP", defaults.daily_cap, 0..=100)?,
+        };
+        PolicyConfig::new(settings).map_err(|e| ConfigError::Invalid {
+            name: "AUTO_RESOLVE_STACKS / AUTO_RESOLVE_REASONS",
+            value: e.pattern.clone(),
+            expected: e.to_string(),
+        })
+    }
+}
+
+/// How the poller behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollConfig {
+    /// Targets polled at once.
+    pub concurrency: usize,
+    /// A sync running longer than this is flagged stuck.
+    pub stuck_after: chrono::Duration,
+    /// Which pipelines to watch.
+    pub pipelines: crate::globs::PipelineFilter,
+    /// No target is started with less than this left before the deadline, so the ones in
+    /// flight finish and the resume point is saved.
+    pub stop_margin: std::time::Duration,
+    /// An ACTIVE blocker whose last auto-resolve attempt failed is announced again after this.
+    pub reannounce_after: chrono::Duration,
+    /// A target whose read was denied (AccessDenied) is not read again before this has
+    /// passed: IAM does not fix itself, and every denied call is a CloudTrail entry.
+    pub access_recheck: chrono::Duration,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig {
+            concurrency: 8,
+            stuck_after: chrono::Duration::minutes(60),
+            pipelines: crate::globs::PipelineFilter::all(),
+            stop_margin: std::time::Duration::from_secs(10),
+            reannounce_after: chrono::Duration::minutes(30),
+            access_recheck: chrono::Duration::minutes(60),
         }
-    };
-    let mode = match env.get("AUTO_RESOLVE_MODE") {
-        None => Mode::DryRun,
-        Some(value) => value.parse().map_err(|e: String| ConfigError::Invalid {
-            name: "AUTO_RESOLVE_MODE",
-            value,
-            expected: e,
-        })?,
-    };
-    let require_new_commit = match env.get("AUTO_RESOLVE_REQUIRE_NEW_COMMIT").as_deref() {
-        None | Some("true") => true,
-        Some("false") => false,
-        Some(other) => {
-            return Err(ConfigError::Invalid {
-                name: "AUTO_RESOLVE_REQUIRE_NEW_COMMIT",
-                value: other.into(),
-                expected: "true or false".into(),
-            });
-        }
-    };
-    let minutes = |n: u32| chrono::Duration::minutes(i64::from(n));
-    PolicyConfig::new(
-        mode,
-        list("AUTO_RESOLVE_STACKS", &[]),
-        list("AUTO_RESOLVE_REASONS", &["*"]),
-        minutes(env.number("AUTO_RESOLVE_MIN_AGE_MINUTES", 15, 0..=10_080)?),
-        require_new_commit,
-        minutes(env.number("AUTO_RESOLVE_COOLDOWN_MINUTES", 30, 0..=10_080)?),
-        env.number("AUTO_RESOLVE_DAILY_CAP", 3, 0..=100)?,
-    )
-    .map_err(|e| ConfigError::Invalid {
-        name: "AUTO_RESOLVE_STACKS / AUTO_RESOLVE_REASONS",
-        value: e.pattern.clone(),
-        expected: e.to_string(),
-    })
+    }
+}
+
+impl PollConfig {
+    /// `POLL_CONCURRENCY`, `STUCK_AFTER_MINUTES`, `WATCH_PIPELINES`, `POLL_STOP_MARGIN_SECONDS`,
+    /// `REANNOUNCE_BLOCKER_AFTER_MINUTES` and `ACCESS_DENIED_RECHECK_MINUTES`; what is unset
+    /// takes `PollConfig::default()`.
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let defaults = PollConfig::default();
+        Ok(PollConfig {
+            concurrency: env.count("POLL_CONCURRENCY", defaults.concurrency, 1..=64)?,
+            stuck_after: env.minutes("STUCK_AFTER_MINUTES", defaults.stuck_after, 1..=10_080)?,
+            pipelines: env
+                .raw("WATCH_PIPELINES")
+                .map_or(defaults.pipelines, |p| crate::globs::PipelineFilter::parse(&p)),
+            stop_margin: env.seconds("POLL_STOP_MARGIN_SECONDS", defaults.stop_margin, 0..=300)?,
+            reannounce_after: env.minutes(
+                "REANNOUNCE_BLOCKER_AFTER_MINUTES",
+                defaults.reannounce_after,
+                1..=10_080,
+            )?,
+            access_recheck: env.minutes(
+                "ACCESS_DENIED_RECHECK_MINUTES",
+                defaults.access_recheck,
+                1..=10_080,
+            )?,
+        })
+    }
 }
 
 /// A routing document that sends everything to every channel the simple variables name.
@@ -258,6 +361,30 @@ mod tests {
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> Env<impl Fn(&str) -> Option<String>> {
         Env(move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn unset_variables_take_each_config_s_one_default() {
+        assert_eq!(PollConfig::from_env(&env(&[])).unwrap(), PollConfig::default());
+        let policy = crate::resolve::PolicyConfig::from_env(&env(&[])).unwrap();
+        let defaults = crate::resolve::PolicySettings::default();
+        assert_eq!(
+            (policy.mode, policy.stacks, policy.reasons, policy.min_age, policy.daily_cap),
+            (
+                defaults.mode,
+                defaults.stacks,
+                defaults.reasons,
+                defaults.min_age,
+                defaults.daily_cap
+            )
+        );
+        let set = PollConfig::from_env(&env(&[("STUCK_AFTER_MINUTES", "5")])).unwrap();
+        assert_eq!(set.stuck_after, chrono::Duration::minutes(5));
+        let bad = PollConfig::from_env(&env(&[("POLL_CONCURRENCY", "0")])).unwrap_err();
+        assert_eq!(
+            bad.to_string(),
+            "environment variable POLL_CONCURRENCY=`0` is invalid: a whole number from 1 to 64"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The one way syncwarden turns a list of glob patterns (`payments-*`, `*rolled back*`) into a
-//! matcher, and the error that names the pattern it could not read.
+//! matcher, and the error that names the pattern it could not read; and the plainer name
+//! filter of `WATCH_PIPELINES` (names and `prefix*`).
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -27,6 +28,38 @@ pub fn glob_set(patterns: &[String], case_insensitive: bool) -> Result<GlobSet, 
         set.add(glob);
     }
     set.build().map_err(|e| PatternError { pattern: patterns.join(", "), message: e.to_string() })
+}
+
+/// Which pipelines to watch: `WATCH_PIPELINES`, a comma-separated list of names and `prefix*`
+/// patterns; `*` (the default) is all, an empty value none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineFilter(Vec<String>);
+
+impl PipelineFilter {
+    /// Every pipeline.
+    pub fn all() -> Self {
+        PipelineFilter(vec!["*".into()])
+    }
+
+    /// Parses the comma-separated pattern list.
+    pub fn parse(patterns: &str) -> Self {
+        PipelineFilter(
+            patterns
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+
+    /// Whether `name` is watched.
+    pub fn matches(&self, name: &str) -> bool {
+        self.0.iter().any(|pattern| match pattern.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => pattern == name,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 use chrono::Duration;
 use shared::clients::{Resolution, Stacks};
 use shared::observation::{Change, Facet};
-use shared::resolve::{ActionOutcome, Decision, Mode, PolicyConfig, ResolveRequest, Resolver};
+use shared::resolve::{
+    ActionOutcome, Decision, Mode, PolicyConfig, PolicySettings, ResolveRequest, Resolver,
+};
 use shared::status::BlockerStatus;
 use syncwarden_emulator::{Emulator, Scenario};
 use syncwarden_tests::{Fixture, cloudformation, control_plane, fixture};
@@ -18,15 +20,13 @@ fn demo_scenario() -> Scenario {
 }
 
 fn policy(mode: Mode, cooldown_minutes: i64) -> PolicyConfig {
-    PolicyConfig::new(
+    PolicyConfig::new(PolicySettings {
         mode,
-        vec!["payments-*".into()],
-        vec!["*rolled back*".into()],
-        Duration::minutes(15),
-        true,
-        Duration::minutes(cooldown_minutes),
-        3,
-    )
+        stacks: vec!["payments-*".into()],
+        reasons: vec!["*rolled back*".into()],
+        cooldown: Duration::minutes(cooldown_minutes),
+        ..PolicySettings::default()
+    })
     .unwrap()
 }
 

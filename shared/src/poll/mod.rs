@@ -10,5 +10,6 @@
 mod run;
 pub mod targets;
 
+pub use crate::globs::PipelineFilter;
 pub use run::{PollConfig, PollError, PollReport, Poller};
-pub use targets::{PipelineFilter, Target};
+pub use targets::Target;

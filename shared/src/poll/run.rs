@@ -2,15 +2,15 @@
 //! missed, and stop cleanly before the deadline so the next poll resumes where this one stopped.
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration as StdDuration, Instant};
+use std::time::Instant;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, future, stream};
 use serde::Serialize;
 
-use super::targets::{PipelineFilter, Target, plan, remaining};
+use super::targets::{Target, plan, remaining};
 use crate::clients::{ApiError, BlockerEmitter, ControlPlane};
-use crate::config::{ConfigError, Env};
+pub use crate::config::PollConfig;
 use crate::events::blocker_detected::BlockerDetected;
 use crate::ids::ResourceId;
 use crate::lambda::{self, Failure};
@@ -18,72 +18,6 @@ use crate::observation::Observation;
 use crate::observe::{self, ObserveError};
 use crate::reconcile::ResourceState;
 use crate::store::{Appended, HistoryStore, PollFailure, StateFilter, StateWrite, StoreError};
-
-/// How the poller behaves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PollConfig {
-    /// Targets polled at once.
-    pub concurrency: usize,
-    /// A sync running longer than this is flagged stuck.
-    pub stuck_after: Duration,
-    /// Which pipelines to watch.
-    pub pipelines: PipelineFilter,
-    /// No target is started with less than this left before the deadline, so the ones in
-    /// flight finish and the resume point is saved.
-    pub stop_margin: StdDuration,
-    /// An ACTIVE blocker whose last auto-resolve attempt failed is announced again after this.
-    pub reannounce_after: Duration,
-    /// A target whose read was denied (AccessDenied) is not read again before this has
-    /// passed: IAM does not fix itself, and every denied call is a CloudTrail entry.
-    pub access_recheck: Duration,
-}
-
-impl Default for PollConfig {
-    fn default() -> Self {
-        PollConfig {
-            concurrency: 8,
-            stuck_after: Duration::minutes(60),
-            pipelines: PipelineFilter::all(),
-            stop_margin: StdDuration::from_secs(10),
-            reannounce_after: Duration::minutes(30),
-            access_recheck: Duration::minutes(60),
-        }
-    }
-}
-
-impl PollConfig {
-    /// `POLL_CONCURRENCY` (8), `STUCK_AFTER_MINUTES` (60), `WATCH_PIPELINES` (`*`),
-    /// `POLL_STOP_MARGIN_SECONDS` (10).
-    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        let defaults = PollConfig::default();
-        Ok(PollConfig {
-            concurrency: env.number("POLL_CONCURRENCY", 8, 1..=64)? as usize,
-            stuck_after: Duration::minutes(i64::from(env.number(
-                "STUCK_AFTER_MINUTES",
-                60,
-                1..=10_080,
-            )?)),
-            pipelines: env
-                .raw("WATCH_PIPELINES")
-                .map_or(defaults.pipelines, |p| PipelineFilter::parse(&p)),
-            stop_margin: StdDuration::from_secs(u64::from(env.number(
-                "POLL_STOP_MARGIN_SECONDS",
-                10,
-                0..=300,
-            )?)),
-            reannounce_after: Duration::minutes(i64::from(env.number(
-                "REANNOUNCE_BLOCKER_AFTER_MINUTES",
-                30,
-                1..=10_080,
-            )?)),
-            access_recheck: Duration::minutes(i64::from(env.number(
-                "ACCESS_DENIED_RECHECK_MINUTES",
-                60,
-                1..=10_080,
-            )?)),
-        })
-    }
-}
 
 /// What one poll did: the Lambda function's response.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

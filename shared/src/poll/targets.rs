@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::globs::PipelineFilter;
 use crate::ids::{Branch, ConnectionId, PipelineName, RepositoryLinkId, ResourceId, StackName};
 use crate::observe::{LinkInfo, SyncConfigInfo};
 
@@ -35,38 +36,6 @@ impl Target {
     /// The sweep order and the resume cursor: the resource id as text.
     pub fn key(&self) -> String {
         self.resource().to_string()
-    }
-}
-
-/// Which pipelines to watch: `WATCH_PIPELINES`, a comma-separated list of names and `prefix*`
-/// patterns; `*` (the default) is all, an empty value none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PipelineFilter(Vec<String>);
-
-impl PipelineFilter {
-    /// Every pipeline.
-    pub fn all() -> Self {
-        PipelineFilter(vec!["*".into()])
-    }
-
-    /// Parses the comma-separated pattern list.
-    pub fn parse(patterns: &str) -> Self {
-        PipelineFilter(
-            patterns
-                .split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        )
-    }
-
-    /// Whether `name` is watched.
-    pub fn matches(&self, name: &str) -> bool {
-        self.0.iter().any(|pattern| match pattern.strip_suffix('*') {
-            Some(prefix) => name.starts_with(prefix),
-            None => pattern == name,
-        })
     }
 }
 

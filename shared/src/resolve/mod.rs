@@ -5,4 +5,4 @@ pub mod action;
 pub mod policy;
 
 pub use action::{ActionOutcome, RequestError, ResolveReport, ResolveRequest, Resolver};
-pub use policy::{BlockerFacts, Decision, Facts, Mode, PolicyConfig, decide};
+pub use policy::{BlockerFacts, Decision, Facts, Mode, PolicyConfig, PolicySettings, decide};

@@ -36,18 +36,47 @@ pub struct PolicyConfig {
 pub use crate::globs::PatternError;
 use crate::globs::glob_set;
 
+/// The policy's settings as a person writes them (`AUTO_RESOLVE_*`, the template's
+/// `AutoResolve*` parameters); [`Default`] holds the defaults, written once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySettings {
+    pub mode: Mode,
+    pub stacks: Vec<String>,
+    pub reasons: Vec<String>,
+    pub min_age: Duration,
+    pub require_new_commit: bool,
+    pub cooldown: Duration,
+    pub daily_cap: u32,
+}
+
+impl Default for PolicySettings {
+    /// Dry run, no stack allowed, any reason, 15 minutes old, a new commit required, 30
+    /// minutes between attempts, 3 attempts a day.
+    fn default() -> Self {
+        PolicySettings {
+            mode: Mode::DryRun,
+            stacks: Vec::new(),
+            reasons: vec!["*".into()],
+            min_age: Duration::minutes(15),
+            require_new_commit: true,
+            cooldown: Duration::minutes(30),
+            daily_cap: 3,
+        }
+    }
+}
+
 impl PolicyConfig {
-    /// A policy; patterns are checked here.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        mode: Mode,
-        stacks: Vec<String>,
-        reasons: Vec<String>,
-        min_age: Duration,
-        require_new_commit: bool,
-        cooldown: Duration,
-        daily_cap: u32,
-    ) -> Result<Self, PatternError> {
+    /// A policy from its settings; patterns are checked here.
+    pub fn new(settings: PolicySettings) -> Result<Self, PatternError> {
+        let PolicySettings {
+            mode,
+            stacks,
+            reasons,
+            min_age,
+            require_new_commit,
+            cooldown,
+            daily_cap,
+        } = settings;
         Ok(PolicyConfig {
             stack_set: glob_set(&stacks, false)?,
             reason_set: glob_set(&reasons, true)?,
@@ -61,19 +90,10 @@ impl PolicyConfig {
         })
     }
 
-    /// The safe defaults: dry-run, no stack allowed, any reason, 15 minutes old, a new commit
-    /// required, 30 minutes between attempts, 3 attempts a day.
+    /// The policy of [`PolicySettings::default`] (its patterns are valid).
     pub fn safe_defaults() -> Self {
-        Self::new(
-            Mode::DryRun,
-            Vec::new(),
-            vec!["*".into()],
-            Duration::minutes(15),
-            true,
-            Duration::minutes(30),
-            3,
-        )
-        .unwrap_or_else(|_| unreachable!("the default patterns are valid"))
+        Self::new(PolicySettings::default())
+            .unwrap_or_else(|_| unreachable!("the default patterns are valid"))
     }
 
     fn allows_stack(&self, stack: &str) -> bool {

@@ -8,15 +8,12 @@ fn now() -> DateTime<Utc> {
 }
 
 fn enforce(stacks: &[&str]) -> PolicyConfig {
-    PolicyConfig::new(
-        Mode::Enforce,
-        stacks.iter().map(|s| s.to_string()).collect(),
-        vec!["*rolled back*".into()],
-        Duration::minutes(15),
-        true,
-        Duration::minutes(30),
-        3,
-    )
+    PolicyConfig::new(PolicySettings {
+        mode: Mode::Enforce,
+        stacks: stacks.iter().map(|s| s.to_string()).collect(),
+        reasons: vec!["*rolled back*".into()],
+        ..PolicySettings::default()
+    })
     .unwrap()
 }
 
@@ -140,15 +137,13 @@ proptest! {
         require_new_commit in any::<bool>(),
         attempts in proptest::collection::vec(0..3000i64, 0..6),
     ) {
-        let config = PolicyConfig::new(
+        let config = PolicyConfig::new(PolicySettings {
             mode,
-            allow.iter().map(|s| s.to_string()).collect(),
-            vec!["*rolled back*".into()],
-            Duration::minutes(15),
+            stacks: allow.iter().map(|s| s.to_string()).collect(),
+            reasons: vec!["*rolled back*".into()],
             require_new_commit,
-            Duration::minutes(30),
-            3,
-        ).unwrap();
+            ..PolicySettings::default()
+        }).unwrap();
         let b = BlockerFacts {
             stack: "payments-api".into(),
             id: "blk".into(),
