@@ -117,17 +117,18 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     }
 }
 
-/// What a recording function needs: the table and the history retention.
+/// The history table and its retention: what every function that writes the history needs
+/// (the recorders, the poller, the auto-resolver).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecorderConfig {
+pub struct HistoryConfig {
     pub table_name: String,
     pub retention: Retention,
 }
 
-impl RecorderConfig {
+impl HistoryConfig {
     /// Reads `TABLE_NAME` (required) and `HISTORY_RETENTION_DAYS` (default 90).
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        Ok(RecorderConfig {
+        Ok(HistoryConfig {
             table_name: env
                 .required("TABLE_NAME", "the DynamoDB table that holds the sync history")?,
             retention: Retention::days(
@@ -183,7 +184,11 @@ impl NotifierConfig {
                 expected: e.to_string(),
             })?;
         }
-        let flap = env.number("FLAP_WINDOW_MINUTES", 30, 0..=1440)?;
+        let flap_window = env.minutes(
+            "FLAP_WINDOW_MINUTES",
+            crate::notify::incident::IncidentConfig::default().flap_window,
+            0..=1440,
+        )?;
         let slack_api_base = env
             .raw("SLACK_API_BASE")
             .unwrap_or_else(|| crate::clients::slack::DEFAULT_API_BASE.into());
@@ -195,9 +200,7 @@ impl NotifierConfig {
         Ok(NotifierConfig {
             table_name,
             routing,
-            incidents: crate::notify::incident::IncidentConfig {
-                flap_window: chrono::Duration::minutes(i64::from(flap)),
-            },
+            incidents: crate::notify::incident::IncidentConfig { flap_window },
             slack_api_base,
         })
     }
@@ -501,17 +504,17 @@ mod tests {
     #[test]
     fn missing_table_name_says_what_it_is_for() {
         assert_eq!(
-            RecorderConfig::from_env(&env(&[])).unwrap_err().to_string(),
+            HistoryConfig::from_env(&env(&[])).unwrap_err().to_string(),
             "environment variable TABLE_NAME is not set: the DynamoDB table that holds the sync history"
         );
     }
 
     #[test]
     fn retention_defaults_to_90_days_and_rejects_nonsense() {
-        let config = RecorderConfig::from_env(&env(&[("TABLE_NAME", "t")])).unwrap();
+        let config = HistoryConfig::from_env(&env(&[("TABLE_NAME", "t")])).unwrap();
         assert_eq!(config.retention, Retention::days(90));
         let err =
-            RecorderConfig::from_env(&env(&[("TABLE_NAME", "t"), ("HISTORY_RETENTION_DAYS", "0")]))
+            HistoryConfig::from_env(&env(&[("TABLE_NAME", "t"), ("HISTORY_RETENTION_DAYS", "0")]))
                 .unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -8,7 +8,7 @@
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 use shared::clients::{ControlPlane, Stacks};
-use shared::config::{Env, RecorderConfig};
+use shared::config::{Env, HistoryConfig};
 use shared::resolve::{ResolveRequest, Resolver};
 use shared::{HistoryStore, aws};
 
@@ -16,7 +16,7 @@ use shared::{HistoryStore, aws};
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_lambda();
     let env = Env::process();
-    let store_config = RecorderConfig::from_env(&env)?;
+    let store_config = HistoryConfig::from_env(&env)?;
     let policy = shared::resolve::PolicyConfig::from_env(&env)?;
     // Built once per container and shared by every invocation.
     let sdk = aws::load().await;

@@ -6,14 +6,14 @@
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
-use shared::config::{Env, RecorderConfig};
+use shared::config::{Env, HistoryConfig};
 use shared::events::EventFamily;
 use shared::{HistoryStore, Recorder};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_lambda();
-    let config = RecorderConfig::from_env(&Env::process())?;
+    let config = HistoryConfig::from_env(&Env::process())?;
     // Built once per container and shared by every invocation.
     let aws = shared::aws::load().await;
     let store = HistoryStore::new(shared::aws::dynamodb(&aws), config.table_name, config.retention);

@@ -8,7 +8,7 @@
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 use shared::clients::{BlockerEmitter, ControlPlane};
-use shared::config::{Env, RecorderConfig};
+use shared::config::{Env, HistoryConfig};
 use shared::lambda::deadline_from_epoch_ms;
 use shared::poll::{PollConfig, Poller};
 use shared::{HistoryStore, aws};
@@ -17,7 +17,7 @@ use shared::{HistoryStore, aws};
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_lambda();
     let env = Env::process();
-    let store_config = RecorderConfig::from_env(&env)?;
+    let store_config = HistoryConfig::from_env(&env)?;
     let poll_config = PollConfig::from_env(&env)?;
     // Built once per container and shared by every invocation.
     let sdk = aws::load().await;
