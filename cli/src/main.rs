@@ -188,7 +188,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 serde_json::to_writer_pretty(&mut out, &rows)?;
                 writeln!(out)?;
             } else {
-                writeln!(out, "{}", blockers::table(&rows, resolver.config().mode))?;
+                writeln!(out, "{}", blockers::table(&rows, resolver.config().settings.mode))?;
             }
         }
         Command::Resolve { stack, blocker, reason, dry_run, json } => {

@@ -243,8 +243,9 @@ fn stage_state(stage: &Stage) -> Value {
         .build()
 }
 
-fn action_state(action: &Action) -> Value {
-    let error_details = match (&action.error_code, &action.error_message) {
+/// The model's `ErrorDetails`, when the action reported any part of it.
+fn error_details(code: &Option<String>, message: &Option<String>) -> Option<Value> {
+    match (code, message) {
         (None, None) => None,
         (code, message) => Some(
             Object::new()
@@ -252,7 +253,11 @@ fn action_state(action: &Action) -> Value {
                 .opt_text("message", message.as_deref())
                 .build(),
         ),
-    };
+    }
+}
+
+fn action_state(action: &Action) -> Value {
+    let error_details = error_details(&action.error_code, &action.error_message);
     // An action that never ran has no latestExecution at all.
     let ran = action.status.is_some() || action.execution_id.is_some();
     let latest = ran.then(|| {
@@ -319,15 +324,7 @@ fn action_execution_detail(
     action: &ActionExecution,
 ) -> Value {
     let start = action.start_time.unwrap_or(run.start_time);
-    let error_details = match (&action.error_code, &action.error_message) {
-        (None, None) => None,
-        (code, message) => Some(
-            Object::new()
-                .opt_text("code", code.as_deref())
-                .opt_text("message", message.as_deref())
-                .build(),
-        ),
-    };
+    let error_details = error_details(&action.error_code, &action.error_message);
     let result = Object::new()
         .opt_text("externalExecutionId", action.external_execution_id.as_deref())
         .opt_text("externalExecutionSummary", action.external_execution_summary.as_deref())

@@ -370,17 +370,7 @@ mod tests {
     fn unset_variables_take_each_config_s_one_default() {
         assert_eq!(PollConfig::from_env(&env(&[])).unwrap(), PollConfig::default());
         let policy = crate::resolve::PolicyConfig::from_env(&env(&[])).unwrap();
-        let defaults = crate::resolve::PolicySettings::default();
-        assert_eq!(
-            (policy.mode, policy.stacks, policy.reasons, policy.min_age, policy.daily_cap),
-            (
-                defaults.mode,
-                defaults.stacks,
-                defaults.reasons,
-                defaults.min_age,
-                defaults.daily_cap
-            )
-        );
+        assert_eq!(policy.settings, crate::resolve::PolicySettings::default());
         let set = PollConfig::from_env(&env(&[("STUCK_AFTER_MINUTES", "5")])).unwrap();
         assert_eq!(set.stuck_after, chrono::Duration::minutes(5));
         let bad = PollConfig::from_env(&env(&[("POLL_CONCURRENCY", "0")])).unwrap_err();

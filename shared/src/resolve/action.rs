@@ -187,13 +187,13 @@ impl Resolver {
                 return Ok(ResolveReport {
                     stack: request.stack.to_string(),
                     blocker_id: request.blocker_id.clone(),
-                    mode: self.config.mode,
+                    mode: self.config.settings.mode,
                     decision: None,
                     outcome: ActionOutcome::NoActiveBlocker,
                 });
             }
         };
-        let (outcome, resolved) = match (&decision, self.config.mode, request.dry_run) {
+        let (outcome, resolved) = match (&decision, self.config.settings.mode, request.dry_run) {
             (Decision::Resolve { .. }, Mode::Enforce, false) => {
                 self.act(request, &blocker, &decision, now).await?
             }
@@ -209,7 +209,7 @@ impl Resolver {
         Ok(ResolveReport {
             stack: request.stack.to_string(),
             blocker_id: Some(blocker.id.clone()),
-            mode: self.config.mode,
+            mode: self.config.settings.mode,
             decision: Some(decision),
             outcome,
         })
@@ -343,7 +343,7 @@ impl Resolver {
         outcome: &ActionOutcome,
         now: DateTime<Utc>,
     ) -> Result<(), ResolveError> {
-        let mode = if request.dry_run { Mode::DryRun } else { self.config.mode };
+        let mode = if request.dry_run { Mode::DryRun } else { self.config.settings.mode };
         let invalid = |e: IdError| ResolveError::Invalid {
             blocker: blocker.id.clone(),
             message: e.to_string(),

@@ -13,9 +13,21 @@ use crate::decision::DecisionKind;
 pub use crate::decision::Mode;
 use crate::status::{BlockerStatus, StackStatus, SyncStatus};
 
-/// The policy's rules.
+pub use crate::globs::PatternError;
+use crate::globs::glob_set;
+
+/// The policy's rules: its settings, with the patterns compiled once.
 #[derive(Debug, Clone)]
 pub struct PolicyConfig {
+    pub settings: PolicySettings,
+    stack_set: GlobSet,
+    reason_set: GlobSet,
+}
+
+/// The policy's settings as a person writes them (`AUTO_RESOLVE_*`, the template's
+/// `AutoResolve*` parameters); [`Default`] holds the defaults, written once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySettings {
     pub mode: Mode,
     /// Stacks that may be auto-resolved (globs); empty: none.
     pub stacks: Vec<String>,
@@ -28,24 +40,6 @@ pub struct PolicyConfig {
     /// Between two attempts on one stack.
     pub cooldown: Duration,
     /// Attempts per stack per 24 hours; beyond it, escalate.
-    pub daily_cap: u32,
-    stack_set: GlobSet,
-    reason_set: GlobSet,
-}
-
-pub use crate::globs::PatternError;
-use crate::globs::glob_set;
-
-/// The policy's settings as a person writes them (`AUTO_RESOLVE_*`, the template's
-/// `AutoResolve*` parameters); [`Default`] holds the defaults, written once.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicySettings {
-    pub mode: Mode,
-    pub stacks: Vec<String>,
-    pub reasons: Vec<String>,
-    pub min_age: Duration,
-    pub require_new_commit: bool,
-    pub cooldown: Duration,
     pub daily_cap: u32,
 }
 
@@ -68,25 +62,10 @@ impl Default for PolicySettings {
 impl PolicyConfig {
     /// A policy from its settings; patterns are checked here.
     pub fn new(settings: PolicySettings) -> Result<Self, PatternError> {
-        let PolicySettings {
-            mode,
-            stacks,
-            reasons,
-            min_age,
-            require_new_commit,
-            cooldown,
-            daily_cap,
-        } = settings;
         Ok(PolicyConfig {
-            stack_set: glob_set(&stacks, false)?,
-            reason_set: glob_set(&reasons, true)?,
-            mode,
-            stacks,
-            reasons,
-            min_age,
-            require_new_commit,
-            cooldown,
-            daily_cap,
+            stack_set: glob_set(&settings.stacks, false)?,
+            reason_set: glob_set(&settings.reasons, true)?,
+            settings,
         })
     }
 
@@ -188,7 +167,7 @@ pub fn decide(blocker: &BlockerFacts, facts: &Facts, config: &PolicyConfig) -> D
     if blocker.status != BlockerStatus::Active {
         return skip("active-only", format!("blocker {} is {}", blocker.id, blocker.status));
     }
-    if config.mode == Mode::Off {
+    if config.settings.mode == Mode::Off {
         return skip("mode", "auto-resolve is off");
     }
     if !config.allows_stack(&blocker.stack) {
@@ -198,13 +177,13 @@ pub fn decide(blocker: &BlockerFacts, facts: &Facts, config: &PolicyConfig) -> D
         return skip("reason", "the blocker's reason matches no auto-resolvable pattern");
     }
     let age = facts.now - blocker.created_at;
-    if age < config.min_age {
+    if age < config.settings.min_age {
         return skip(
             "min-age",
             format!(
                 "blocker is {} min old, the policy waits {} min",
                 age.num_minutes(),
-                config.min_age.num_minutes()
+                config.settings.min_age.num_minutes()
             ),
         );
     }
@@ -215,7 +194,7 @@ pub fn decide(blocker: &BlockerFacts, facts: &Facts, config: &PolicyConfig) -> D
         }
         Some(_) => {}
     }
-    if config.require_new_commit {
+    if config.settings.require_new_commit {
         let failed = facts.latest_sync.as_ref().map(|(_, commit)| commit);
         match (&facts.desired_commit, failed) {
             (Some(desired), Some(failed)) if desired != failed => {}
@@ -230,14 +209,17 @@ pub fn decide(blocker: &BlockerFacts, facts: &Facts, config: &PolicyConfig) -> D
     }
     let day_ago = facts.now - Duration::hours(24);
     let today = facts.earlier_attempts.iter().filter(|t| **t > day_ago).count();
-    if today >= config.daily_cap as usize {
+    if today >= config.settings.daily_cap as usize {
         return Decision::Escalate {
             rule: "daily-cap".into(),
-            why: format!("{today} attempts in 24 h (cap {}): a person must look", config.daily_cap),
+            why: format!(
+                "{today} attempts in 24 h (cap {}): a person must look",
+                config.settings.daily_cap
+            ),
         };
     }
     if let Some(last) = facts.earlier_attempts.iter().max()
-        && facts.now - *last < config.cooldown
+        && facts.now - *last < config.settings.cooldown
     {
         return skip(
             "cooldown",

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::table::{Table, conditional};
+use super::table::Table;
 use super::{StoreError, partition_key};
 use crate::ids::ResourceId;
 
@@ -53,17 +53,8 @@ impl<'t> Incidents<'t> {
         incident: &T,
     ) -> Result<bool, StoreError> {
         let item = IncidentItem { pk: partition_key(resource), sk: INCIDENT_SK.into(), incident };
-        let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
-        let result = self
-            .table
-            .client
-            .put_item()
-            .table_name(&self.table.name)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk) OR last_version < :v")
-            .expression_attribute_values(":v", AttributeValue::N(version.to_string()))
-            .send()
-            .await;
-        conditional("PutItem", &self.table.name, result)
+        let version = AttributeValue::N(version.to_string());
+        let condition = "attribute_not_exists(pk) OR last_version < :v";
+        self.table.put_if(&item, condition, &[], &[(":v", version)]).await
     }
 }

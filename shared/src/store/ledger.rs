@@ -93,27 +93,17 @@ impl<'t> Ledger<'t> {
             slack_ts: None,
             expires_at: (now + Duration::days(LEDGER_RETENTION_DAYS)).timestamp(),
         };
-        let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
-        let result = self
-            .table
-            .client
-            .put_item()
-            .table_name(&self.table.name)
-            .set_item(Some(item))
-            // New, or a claim whose claimer died before sending (its lease ran out), or this
-            // very claim: the SDK resends a request whose answer was lost (a 500 after the
-            // write), and that must not read as someone else's claim.
-            .condition_expression(
-                "attribute_not_exists(pk) OR (#status = :claimed AND \
-                 (lease_until < :now OR claimed_by = :me))",
-            )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":claimed", s("claimed"))
-            .expression_attribute_values(":me", s(token))
-            .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
-            .send()
-            .await;
-        if conditional("PutItem", &self.table.name, result)? {
+        // New, or a claim whose claimer died before sending (its lease ran out), or this very
+        // claim: the SDK resends a request whose answer was lost (a 500 after the write), and
+        // that must not read as someone else's claim.
+        let condition = "attribute_not_exists(pk) OR (#status = :claimed AND \
+                         (lease_until < :now OR claimed_by = :me))";
+        let values = [
+            (":claimed", s("claimed")),
+            (":me", s(token)),
+            (":now", AttributeValue::N(now.timestamp().to_string())),
+        ];
+        if self.table.put_if(&item, condition, &[("#status", "status")], &values).await? {
             return Ok(Claim::Acquired);
         }
         // Someone else holds it: sent already, or being sent right now.

@@ -32,7 +32,7 @@ pub use ledger::{Claim, Ledger, claim_token};
 pub use lock::Locks;
 pub use poller::{PollFailure, PollerBook, PollerState};
 pub use schema::TABLE;
-use table::{Table, conditional, s};
+use table::{Table, s};
 
 use crate::ids::ResourceId;
 use crate::observation::{Observation, ObservedBy};
@@ -239,17 +239,7 @@ impl HistoryStore {
             recorded_at: Utc::now(),
             expires_at: (observation.at + self.retention.0).timestamp(),
         };
-        let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
-        let result = self
-            .table
-            .client
-            .put_item()
-            .table_name(&self.table.name)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        Ok(match conditional("PutItem", &self.table.name, result)? {
+        Ok(match self.table.put_if(&item, "attribute_not_exists(pk)", &[], &[]).await? {
             true => Appended::New,
             false => Appended::Duplicate,
         })
@@ -270,19 +260,15 @@ impl HistoryStore {
             gsi1sk: format!("{}#{}", state.health, state.resource),
             state,
         };
-        let item = serde_dynamo::to_item(&item).map_err(StoreError::build)?;
-        let request =
-            self.table.client.put_item().table_name(&self.table.name).set_item(Some(item));
-        let request = match state.version {
-            0 | 1 => request.condition_expression("attribute_not_exists(pk)"),
+        match state.version {
+            0 | 1 => self.table.put_if(&item, "attribute_not_exists(pk)", &[], &[]).await,
             version => {
-                request.condition_expression("version = :expected").expression_attribute_values(
-                    ":expected",
-                    AttributeValue::N((version - 1).to_string()),
-                )
+                let expected = AttributeValue::N((version - 1).to_string());
+                self.table
+                    .put_if(&item, "version = :expected", &[], &[(":expected", expected)])
+                    .await
             }
-        };
-        conditional("PutItem", &self.table.name, request.send().await)
+        }
     }
 
     /// A resource's history, newest first, at most `limit` entries.

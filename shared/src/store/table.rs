@@ -80,6 +80,31 @@ impl Table {
         Ok(())
     }
 
+    /// Writes `item` (which carries its own keys) if `condition` holds, with its placeholder
+    /// `names` and `values`: `false` when it did not (someone got there first).
+    pub(crate) async fn put_if<T: Serialize>(
+        &self,
+        item: &T,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: &[(&str, AttributeValue)],
+    ) -> Result<bool, StoreError> {
+        let item = serde_dynamo::to_item(item).map_err(StoreError::build)?;
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .condition_expression(condition);
+        for (placeholder, name) in names {
+            request = request.expression_attribute_names(*placeholder, *name);
+        }
+        for (placeholder, value) in values {
+            request = request.expression_attribute_values(*placeholder, value.clone());
+        }
+        conditional("PutItem", &self.name, request.send().await)
+    }
+
     /// Deletes the item at (`pk`, `sk`), if any.
     pub(crate) async fn delete(&self, pk: String, sk: String) -> Result<(), StoreError> {
         self.client

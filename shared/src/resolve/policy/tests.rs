@@ -66,7 +66,9 @@ fn each_rule_says_no_for_its_own_reason() {
         &config,
         ("skip", "active-only"),
     );
-    check(&b, &f, &PolicyConfig { mode: Mode::Off, ..config.clone() }, ("skip", "mode"));
+    let mut off = config.clone();
+    off.settings.mode = Mode::Off;
+    check(&b, &f, &off, ("skip", "mode"));
     check(&b, &f, &enforce(&["network-*"]), ("skip", "allow-list"));
     check(&b, &f, &PolicyConfig::safe_defaults(), ("skip", "allow-list"));
     check(
@@ -109,7 +111,8 @@ fn each_rule_says_no_for_its_own_reason() {
         vec![now() - Duration::hours(1), now() - Duration::hours(2), now() - Duration::hours(3)];
     check(&b, &Facts { earlier_attempts: three, ..f.clone() }, &config, ("escalate", "daily-cap"));
     // Without the new-commit rule, the same commit may be retried.
-    let retry_same = PolicyConfig { require_new_commit: false, ..config.clone() };
+    let mut retry_same = config.clone();
+    retry_same.settings.require_new_commit = false;
     check(
         &b,
         &Facts { desired_commit: Some("9f2c1e0".into()), ..f },
